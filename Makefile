@@ -1,0 +1,69 @@
+# FrameCheck — the two commands are `make build` and `make test`; `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+LS_VENV ?= .venv-labelstudio
+DATA ?= data
+SOURCE ?= demo
+FC := $(VENV)/bin/framecheck --data-dir $(DATA)
+DEMO_EXPORT := annotation/demo/demo_export.json
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help build test crawl extract claims annotations release baselines report labelstudio labelstudio-venv bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+build: $(VENV)/.installed ## crawl the demo web (SOURCE=live: the real outlets) and cut a release with baselines and a report
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory crawl extract claims annotations release baselines report && \
+	echo "make build: done in $$(( $$(date +%s) - start )) s — release under datasets/scs-framing/releases/, baselines and report under $(DATA)/"
+
+test: $(VENV)/.installed ## run the test suite
+	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no test ran — that is a failure"; exit 1; fi; exit $$rc
+
+crawl: $(VENV)/.installed ## crawl outlets into the WARC archive ($(DATA)/raw)
+	$(FC) crawl --source $(SOURCE)
+
+extract: $(VENV)/.installed ## extract articles from the archive
+	$(FC) extract
+
+claims: $(VENV)/.installed ## mine candidate claims
+	$(FC) claims run
+
+annotations: $(VENV)/.installed ## import annotations (the committed demo export offline; `framecheck annotate pull` with a server)
+	$(FC) annotate import $(DEMO_EXPORT)
+
+release: $(VENV)/.installed ## build the versioned release
+	$(FC) release build
+
+baselines: $(VENV)/.installed ## train and score the baselines on the release
+	$(FC) baselines
+
+report: $(VENV)/.installed ## write the HTML report
+	$(FC) report
+
+$(LS_VENV)/.installed:
+	@test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet 'label-studio==1.23.2'
+	@touch $@
+
+labelstudio-venv: $(LS_VENV)/.installed ## install the Label Studio server in its own virtual environment
+
+labelstudio: $(VENV)/.installed $(LS_VENV)/.installed ## start Label Studio on 127.0.0.1 (data under $(DATA)/labelstudio)
+	$(VENV)/bin/python -m annotation.server --data-dir $(DATA) --ls-venv $(LS_VENV)
+
+bench: $(VENV)/.installed ## run every benchmark in bench/
+	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+
+clean: ## remove the data directory and built releases (keeps the virtual environments)
+	rm -rf $(DATA) datasets/*/releases

@@ -1,0 +1,1 @@
+"""FrameCheck annotation: the fact base, the label schema, Label Studio sync, agreement."""

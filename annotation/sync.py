@@ -1,0 +1,296 @@
+"""Sync with a Label Studio server through label-studio-sdk 2.x.
+
+push: create or update the project (config + guidelines) and import claims not yet
+present as tasks with predictions, so a claim is one task however often it is pushed.
+The config and every prediction are validated with the SDK's LabelInterface first, so
+an invalid one stops the push before anything reaches the server.
+pull: export every task into a new timestamped snapshot (append-only, annotators
+pseudonymized), then rebuild the annotations table from all snapshots.
+URL and token come from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from annotation.facts import load_facts
+from annotation.labels import parse_export, pseudonym
+from annotation.schema import label_config, load_schema
+from pipelines.config import ANNOTATION_DIR
+from pipelines.io import DataDir, FrameCheckError, StageSummary, read_records, utc_now, write_records
+from pipelines.records import Annotation, Claim
+
+MODEL_VERSION = "framecheck-cues-retriever-0.1"
+BATCH = 200
+EVIDENCE_PREDICTIONS = 3
+# What pseudonym() returns; a snapshot stores these, and rebuild keeps them as they are.
+_PSEUDONYM = re.compile(r"annotator-[0-9a-f]{10}")
+_SNAPSHOT_NAME = re.compile(r"(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?-project(?P<project>\d+)\.json")
+# Fields of an export that name a user; each is pseudonymized (completed_by) or dropped.
+_USER_FIELDS = ("created_username", "updated_by", "last_created_by", "user", "created_by", "reviewed_by",
+                "completed_by_email", "annotator")
+_TASK_USER_FIELDS = ("updated_by", "annotators", "comment_authors", "created_by", "reviewers", "assignees")
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@contextmanager
+def _api(url: str, what: str):
+    """SDK and HTTP failures become a one-line FrameCheckError naming the server."""
+    import httpx
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        yield
+    except ApiError as exc:
+        detail = exc.body.get("detail") or exc.body.get("validation_errors") or exc.body if isinstance(exc.body, dict) else exc.body
+        raise FrameCheckError(f"Label Studio at {url}: {what} failed (HTTP {exc.status_code}: {_one_line(detail)})") from None
+    except httpx.HTTPError as exc:
+        raise FrameCheckError(f"Label Studio at {url}: {what} failed ({type(exc).__name__}: {_one_line(exc)})") from None
+
+
+def _connect():
+    url = os.environ.get("LABEL_STUDIO_URL", "").rstrip("/")
+    key = os.environ.get("LABEL_STUDIO_API_KEY", "")
+    if not url or not key:
+        raise FrameCheckError("LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY must be set in the environment")
+    import httpx
+
+    try:
+        httpx.get(f"{url}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise FrameCheckError(f"Label Studio at {url} is not reachable ({type(exc).__name__}); local data left untouched") from None
+    from label_studio_sdk import LabelStudio
+
+    client = LabelStudio(base_url=url, api_key=key, timeout=120)
+    with _api(url, "authentication with LABEL_STUDIO_API_KEY"):
+        client.users.whoami()
+    return client, url
+
+
+def guidelines_html() -> str:
+    """The guidelines as preformatted text (our own file, escaped anyway)."""
+    from html import escape
+
+    path = ANNOTATION_DIR / "GUIDELINES.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "See annotation/GUIDELINES.md in the FrameCheck repository."
+    return f"<pre style='white-space: pre-wrap'>{escape(text)}</pre>"
+
+
+def find_or_create_project(client, title: str, config: str) -> tuple[int, bool]:
+    for project in client.projects.list():
+        if project.title == title:
+            client.projects.update(project.id, label_config=config, expert_instruction=guidelines_html(), show_instruction=True)
+            return project.id, False
+    project = client.projects.create(title=title, label_config=config, expert_instruction=guidelines_html(),
+                                     show_instruction=True, show_collab_predictions=True)
+    return project.id, True
+
+
+def _score(value: float) -> float:
+    return round(float(value), 4)  # float32 from Parquet: 0.8 → 0.800000011920929 otherwise
+
+
+def task_payload(claim: Claim, outlet_name: str | None = None) -> dict:
+    """Task data: all plain strings, shown through <Text> tags (never rendered as HTML)."""
+    meta = " · ".join(x for x in (outlet_name or claim.outlet_id, claim.camp, claim.language, claim.published or "undated", claim.url) if x)
+    return {
+        "claim_id": claim.claim_id,
+        "article_id": claim.article_id,
+        "text": claim.text,
+        "context_before": claim.context_before,
+        "context_after": claim.context_after,
+        "meta": meta,
+        "outlet": claim.outlet_id,
+        "camp": claim.camp,
+        "language": claim.language,
+        "published": claim.published or "",
+        "url": claim.url,
+        "checkworthiness": _score(claim.checkworthiness),
+    }
+
+
+def prediction(claim: Claim) -> dict:
+    """Pre-annotations: cue spans from the lexicon and the top evidence candidates."""
+    result = [
+        {
+            "from_name": "cues", "to_name": "claim", "type": "labels",
+            "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
+        }
+        for span in claim.cues
+    ]
+    top = [c.fact_id for c in claim.evidence_candidates[:EVIDENCE_PREDICTIONS]]
+    if top:
+        result.append({"from_name": "evidence", "to_name": "claim", "type": "choices", "value": {"choices": top}})
+    return {"model_version": MODEL_VERSION, "score": _score(claim.checkworthiness), "result": result}
+
+
+def label_interface(config: str):
+    """The SDK's parsed config, validated (raises FrameCheckError when invalid)."""
+    from label_studio_sdk.label_interface import LabelInterface
+
+    try:
+        interface = LabelInterface(config)
+        interface.validate()
+    except Exception as exc:  # the SDK raises several unrelated exception types
+        raise FrameCheckError(f"generated Label Studio config is invalid ({type(exc).__name__}: {_one_line(exc)})") from None
+    return interface
+
+
+def check_predictions(interface, claims: list[Claim]) -> None:
+    """Every prediction must fit the config; the first invalid one names its claim."""
+    for claim in claims:
+        errors = interface.validate_prediction(prediction(claim), return_errors=True)
+        if errors:
+            raise FrameCheckError(f"claim {claim.claim_id}: invalid prediction for Label Studio ({_one_line('; '.join(errors))})")
+
+
+def existing_claim_ids(client, project_id: int) -> set[str]:
+    return {(task.data or {}).get("claim_id") for task in client.tasks.list(project=project_id, fields="task_only", page_size=500)}
+
+
+def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
+    claims = read_records(data.table("claims"), Claim)
+    config = label_config(load_schema(), load_facts())
+    check_predictions(label_interface(config), claims)  # before anything reaches the server
+    client, url = _connect()
+    with _api(url, f"push to project {title!r}"):
+        project_id, created = find_or_create_project(client, title, config)
+        present = existing_claim_ids(client, project_id)
+        summary = StageSummary("annotate push", records_in=len(claims))
+        new = [c for c in claims if c.claim_id not in present]
+        summary.skip("already_a_task", len(claims) - len(new))
+        if limit is not None:
+            summary.skip("over_limit", max(len(new) - limit, 0))
+            new = new[:limit]
+        for start in range(0, len(new), BATCH):
+            batch = new[start : start + BATCH]
+            client.projects.import_tasks(project_id, request=[{"data": task_payload(c), "predictions": [prediction(c)]} for c in batch],
+                                         return_task_ids=True)
+            summary.records_out += len(batch)
+    summary.outputs.append(f"{url}/projects/{project_id}")
+    summary.notes.append(("created" if created else "updated") + f" project {project_id} ({title!r})")
+    return summary
+
+
+def _identity(who, emails: dict[int, str]) -> object:
+    """A user as the export gives it (an id, or a dict) → the most stable identity, the email."""
+    if isinstance(who, dict):
+        return who.get("email") or emails.get(who.get("id"), who.get("id"))
+    if isinstance(who, int):
+        return emails.get(who, who)
+    return who
+
+
+def _pseudonymize_export(tasks: list[dict], emails: dict[int, str] | None = None) -> list[dict]:
+    """Replace annotator identities before the export touches the disk. Label Studio
+    exports users as ids; `emails` (id → email, from the server) turns them into the same
+    identity an exported file with emails has, so pseudonyms agree across servers."""
+    emails = emails or {}
+    for task in tasks:
+        for key in ("annotations", "drafts"):
+            for ann in task.get(key) or []:
+                who = ann.get("completed_by", ann.get("user"))
+                ann["completed_by"] = pseudonym(_identity(who, emails))
+                for field in _USER_FIELDS:
+                    ann.pop(field, None)
+        for field in _TASK_USER_FIELDS:
+            task.pop(field, None)
+    return tasks
+
+
+def _check_no_identities(tasks: list[dict], identities: set[str], url: str) -> None:
+    """Refuse to write a snapshot in which a known user's email or name is left."""
+    labels = json.dumps([{k: v for k, v in t.items() if k != "data"} for t in tasks], ensure_ascii=False).lower()
+    left = sorted(i for i in identities if len(i) >= 3 and i.lower() in labels)
+    if left:
+        raise FrameCheckError(f"Label Studio at {url}: the export still names {len(left)} user(s) after pseudonymization; nothing written")
+
+
+def _users(client) -> tuple[dict[int, str], set[str]]:
+    emails, identities = {}, set()
+    for user in client.users.list():
+        if user.email:
+            emails[user.id] = user.email
+            identities.add(user.email)
+        if user.username and "@" in user.username:
+            identities.add(user.username)
+    return emails, identities
+
+
+def pull(data: DataDir, title: str) -> StageSummary:
+    client, url = _connect()
+    with _api(url, f"export of project {title!r}"):
+        project = next((p for p in client.projects.list() if p.title == title), None)
+        if project is None:
+            raise FrameCheckError(f"Label Studio at {url}: no project titled {title!r} (push first)")
+        emails, identities = _users(client)
+        raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True))
+    try:
+        tasks = json.loads(raw)
+    except ValueError as exc:
+        raise FrameCheckError(f"Label Studio at {url}: export of project {title!r} is not JSON ({exc})") from None
+    tasks = _pseudonymize_export(tasks, emails)
+    _check_no_identities(tasks, identities, url)
+    data.snapshots_dir.mkdir(parents=True, exist_ok=True)
+    stamp = utc_now().replace(":", "").replace("-", "")
+    snapshot = data.snapshots_dir / f"{stamp}-project{project.id}.json"
+    n = 0
+    while snapshot.exists():  # two pulls in one second still never overwrite each other
+        n += 1
+        snapshot = data.snapshots_dir / f"{stamp}-{n}-project{project.id}.json"
+    with snapshot.open("x", encoding="utf-8") as fh:
+        json.dump(tasks, fh, ensure_ascii=False, indent=1)
+    summary = rebuild_annotations(data)
+    summary.stage = "annotate pull"
+    summary.outputs.insert(0, str(snapshot))
+    return summary
+
+
+def _snapshot_order(path: Path) -> tuple:
+    """Pull order: by time stamp, then by the same-second counter (a plain name sort puts
+    '…Z-1-project' before '…Z-project')."""
+    m = _SNAPSHOT_NAME.fullmatch(path.name)
+    return (m["stamp"], int(m["n"] or 0), path.name) if m else (path.name, 0, path.name)
+
+
+def _stored_annotators(snapshot: Path) -> dict[str, str]:
+    """annotation id → the pseudonym the snapshot stores."""
+    try:
+        tasks = json.loads(snapshot.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(ann.get("id")): ann.get("completed_by") for task in tasks if isinstance(task, dict)
+            for ann in task.get("annotations") or [] if isinstance(ann, dict)}
+
+
+def rebuild_annotations(data: DataDir) -> StageSummary:
+    """The annotations table from every snapshot; the newest copy of an annotation wins."""
+    latest: dict[str, Annotation] = {}
+    snapshots = sorted(data.snapshots_dir.glob("*.json"), key=_snapshot_order)
+    summary = StageSummary("annotations", records_in=0)
+    for snapshot in snapshots:
+        stored = _stored_annotators(snapshot)
+        for ann in parse_export(snapshot):
+            summary.records_in += 1
+            # parse_export pseudonymizes what it reads; a snapshot's value already is one
+            who = stored.get(ann.annotation_id)
+            if isinstance(who, str) and _PSEUDONYM.fullmatch(who):
+                ann = replace(ann, annotator=who)
+            latest[ann.annotation_id] = ann
+    target = data.table("annotations")
+    summary.records_out = write_records(target, sorted(latest.values(), key=lambda a: a.annotation_id), Annotation)
+    summary.outputs.append(str(target))
+    summary.notes.append(f"{len(snapshots)} snapshot(s) kept in {data.snapshots_dir}")
+    return summary
+
+
+def existing_local(path: Path) -> list[Annotation]:
+    return read_records(path, Annotation) if path.exists() else []

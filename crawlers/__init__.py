@@ -1,0 +1,1 @@
+"""FrameCheck crawlers: the outlet registry, Scrapy spiders, the WARC archive, and the demo web."""

@@ -1,0 +1,44 @@
+"""Scrapy settings: polite by default (the project template's defaults, and more).
+
+The demo web and local benchmarks override a few of these (see crawlers/crawl.py)."""
+
+BOT_NAME = "framecheck"
+SPIDER_MODULES = ["crawlers.spiders"]
+
+# An honest User-Agent that says who we are and where to complain.
+CONTACT_URL = "https://github.com/framecheck/framecheck#crawling-policy"
+USER_AGENT = f"FrameCheck/0.1 (research crawler; +{CONTACT_URL})"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DEPTH_LIMIT = 3
+REDIRECT_ENABLED = True
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# HTTP cache for development only: `framecheck crawl --http-cache`.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.DemoProxyMiddleware": 50,
+    # Closest to the network, so every raw response (redirects and retries too) is archived.
+    "crawlers.middlewares.WarcArchiveMiddleware": 950,
+}

@@ -1,0 +1,202 @@
+"""One generic spider for every outlet in the registry.
+
+Discovery follows each outlet's configured sources (news sitemaps, sitemaps, RSS/Atom
+feeds, search URL templates, section listings); article pages are archived by the WARC
+middleware, and the spider only decides what to follow and why a page goes no further."""
+
+from __future__ import annotations
+
+from datetime import date
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote_plus
+
+import scrapy
+from lxml import etree, html as lxml_html
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from crawlers.registry import Outlet
+
+
+class OutletSpider(scrapy.Spider):
+    name = "outlets"
+
+    def __init__(self, outlets: list[Outlet], topic, archive, since: date | None = None, until: date | None = None,
+                 max_pages: int | None = None, progress=None, **kwargs):
+        super().__init__(**kwargs)
+        self.outlets = outlets
+        self.topic = topic
+        self.archive = archive
+        self.since, self.until = since, until
+        self.max_pages = max_pages
+        self.progress = progress
+        self.article_requests = 0
+
+    # --- hooks used by the middleware -------------------------------------------------
+
+    def outlet_for(self, url: str) -> Outlet | None:
+        return next((o for o in self.outlets if o.owns(url)), None)
+
+    def on_fetched(self, response) -> None:
+        if self.progress is not None:
+            self.progress(response)
+
+    # --- discovery -------------------------------------------------------------------
+
+    async def start(self):
+        for outlet in self.outlets:
+            for source in outlet.discovery:
+                if source.type == "search":
+                    for query in self._queries(outlet):
+                        url = source.url.replace("{query}", quote_plus(query))
+                        yield self._request(url, outlet, "listing", self.parse_listing)
+                elif source.type in ("sitemap", "news_sitemap"):
+                    yield self._request(source.url, outlet, "sitemap", self.parse_sitemap)
+                elif source.type in ("rss", "atom"):
+                    yield self._request(source.url, outlet, "feed", self.parse_feed)
+                else:
+                    yield self._request(source.url, outlet, "listing", self.parse_listing)
+
+    def _queries(self, outlet: Outlet) -> list[str]:
+        queries = self.topic.search_queries
+        langs = {"en" if lang == "en" else "zh" for lang in outlet.languages}
+        return [q for lang in sorted(langs) for q in queries.get(lang, [])]
+
+    def _request(self, url, outlet, kind, callback, **meta):
+        return scrapy.Request(url, callback=callback, errback=self.on_error,
+                              meta={"fc_kind": kind, "fc_outlet": outlet.id, **meta})
+
+    def _article(self, url: str, outlet: Outlet):
+        if self.max_pages is not None and self.article_requests >= self.max_pages:
+            return None
+        self.article_requests += 1
+        return self._request(url, outlet, "article", self.parse_article)
+
+    def _in_range(self, when: date | None) -> bool:
+        if when is None:
+            return True
+        return (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
+
+    def parse_sitemap(self, response):
+        outlet = self._outlet(response)
+        if response.url.endswith("/robots.txt"):  # sitemaps declared in robots.txt
+            for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+                yield self._request(url, outlet, "sitemap", self.parse_sitemap)
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":  # .xml.gz sitemaps
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception:
+                self._skip(response, "unparseable_sitemap")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:
+            self._skip(response, "unparseable_sitemap")
+            return
+        for entry in sitemap:
+            loc = entry.get("loc", "").strip()
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(loc, outlet, "sitemap", self.parse_sitemap)
+            elif outlet.is_article_url(loc) and self._in_range(_iso_date(entry.get("lastmod"))):
+                request = self._article(loc, outlet)
+                if request is not None:
+                    yield request
+
+    def parse_feed(self, response):
+        outlet = self._outlet(response)
+        try:
+            root = etree.fromstring(response.body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            root = None
+        if root is None:
+            self._skip(response, "unparseable_feed")
+            return
+        for item in root.iter("item", "{http://www.w3.org/2005/Atom}entry"):
+            link = item.findtext("link") or ""
+            if not link:
+                node = item.find("{http://www.w3.org/2005/Atom}link")
+                link = node.get("href", "") if node is not None else ""
+            when = item.findtext("pubDate") or item.findtext("{http://www.w3.org/2005/Atom}updated")
+            link = link.strip()
+            if link and outlet.is_article_url(link) and self._in_range(_feed_date(when)):
+                request = self._article(link, outlet)
+                if request is not None:
+                    yield request
+
+    def parse_listing(self, response):
+        outlet = self._outlet(response)
+        if not hasattr(response, "css"):
+            self._skip(response, "not_html")
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip()).split("#", 1)[0]
+            if not outlet.owns(url):
+                continue
+            if outlet.is_article_url(url):
+                request = self._article(url, outlet)
+                if request is not None:
+                    yield request
+            elif outlet.is_listing_url(url):
+                yield self._request(url, outlet, "listing", self.parse_listing)
+
+    def parse_article(self, response):
+        if not hasattr(response, "text") or b"html" not in response.headers.get(b"Content-Type", b"html").lower():
+            self._skip(response, "not_html")
+            return
+        tree = lxml_html.fromstring(response.text)
+        for bad in tree.xpath("//script|//style|//noscript"):
+            bad.drop_tree()
+        title = " ".join(tree.xpath("//title//text()"))
+        if not self.topic.is_relevant(tree.text_content(), title):
+            self._skip(response, "off_topic")
+
+    # --- failures --------------------------------------------------------------------
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError):
+            return  # already archived with its status as the skip reason
+        from pipelines.records import FetchRecord
+        from pipelines.io import utc_now
+
+        message = str(failure.value)
+        reason = "too_large" if "maxsize" in message.lower() or "cancelled" in type(failure.value).__name__.lower() else (
+            "timeout" if "timeout" in type(failure.value).__name__.lower() else f"download_error:{type(failure.value).__name__}")
+        outlet = self.outlet_for(request.url)
+        self.archive.add(FetchRecord(
+            url=request.url, final_url=request.url, status=0, fetched_at=utc_now(), sha256="",
+            outlet_id=outlet.id if outlet else "", camp=outlet.camp if outlet else "",
+            kind=request.meta.get("fc_kind", "other"), content_type="", warc_file="", warc_offset=-1,
+            skip_reason=reason, run_id=self.archive.run_id,
+        ))
+
+    def _outlet(self, response) -> Outlet:
+        return next(o for o in self.outlets if o.id == response.meta["fc_outlet"])
+
+    def _skip(self, response, reason: str) -> None:
+        warc = response.meta.get("fc_warc")
+        if warc:
+            self.archive.mark_skip(warc[0], warc[1], reason)
+
+
+def _iso_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _feed_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value.strip()).date()
+    except (TypeError, ValueError):
+        return _iso_date(value)

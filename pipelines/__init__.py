@@ -1,0 +1,3 @@
+"""FrameCheck pipeline stages: extract, de-duplicate, mine claims, release, baselines."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,390 @@
+"""`framecheck`: one CLI whose subcommands are the pipeline's stages.
+
+Each stage reads and writes the data directory (--data-dir, default data/), shows
+progress on long work, and ends with a summary of records in, out and skipped by reason.
+A stage whose inputs are unchanged since its last run says so and does nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from pipelines import __version__
+from pipelines.io import (
+    DataDir,
+    FrameCheckError,
+    SkipLog,
+    StageSummary,
+    fingerprint,
+    is_unchanged,
+    mark_done,
+    read_records,
+    write_records,
+)
+
+app = typer.Typer(help="FrameCheck: a fact-check dataset on how media frame China's Social Credit System.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+claims_app = typer.Typer(help="Mine candidate claims (from the articles table, or from any files).", no_args_is_help=True)
+annotate_app = typer.Typer(help="Label Studio sync: push tasks, pull annotations, import an export file.", no_args_is_help=True)
+release_app = typer.Typer(help="Build, check and publish versioned dataset releases.", no_args_is_help=True)
+app.add_typer(claims_app, name="claims")
+app.add_typer(annotate_app, name="annotate")
+app.add_typer(release_app, name="release")
+
+console = Console(stderr=True)
+out = Console()
+_state = {"data": DataDir(Path("data"))}
+
+
+def data_dir() -> DataDir:
+    return _state["data"]
+
+
+def _version(value: bool):
+    if value:
+        out.print(f"framecheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    data: Path = typer.Option(Path("data"), "--data-dir", help="Data directory every stage reads and writes."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+):
+    _state["data"] = DataDir(data)
+
+
+def report(summary: StageSummary) -> None:
+    """The closing one-screen summary of a stage."""
+    table = Table(title=f"{summary.stage}: {'unchanged inputs — nothing to do' if summary.unchanged else 'done'}",
+                  show_header=False, title_justify="left")
+    table.add_row("records in", str(summary.records_in))
+    table.add_row("records out", str(summary.records_out))
+    for reason, n in sorted(summary.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(f"skipped: {reason}", str(n))
+    for path in summary.outputs:
+        table.add_row("wrote" if not summary.unchanged else "kept", path)
+    for note in summary.notes:
+        table.add_row("note", note)
+    console.print(table)
+
+
+def _parse_date(value: Optional[str], name: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FrameCheckError(f"--{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def combined_registry():
+    """Live and demo outlets together: demo domains (*.example) never clash with real ones."""
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, Registry, load_registry
+
+    registries = [load_registry(p) for p in (DEMO_REGISTRY, LIVE_REGISTRY) if p.exists()]
+    return Registry([o for r in registries for o in r.outlets], registries[0].path)
+
+
+# --- outlets / facts -------------------------------------------------------------------
+
+
+@app.command()
+def outlets(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+            demo: bool = typer.Option(False, "--demo", help="List the demo web's fictional outlets instead.")):
+    """List the outlet registry."""
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
+
+    registry = load_registry(DEMO_REGISTRY if demo else LIVE_REGISTRY)
+    if as_json:
+        out.print_json(json.dumps([o.as_json() for o in registry], ensure_ascii=False))
+        return
+    table = Table("id", "name", "camp", "languages", "domains", "discovery", "redistribute")
+    for o in registry:
+        table.add_row(o.id, o.name, o.camp, ",".join(o.languages), ",".join(o.domains),
+                      ",".join(sorted({d.type for d in o.discovery})), "yes" if o.redistribute else "no")
+    out.print(table)
+
+
+@app.command()
+def facts(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List the fact base of the documented reality."""
+    from annotation.facts import load_facts
+    from pipelines.records import to_row
+
+    items = load_facts()
+    if as_json:
+        rows = []
+        for f in items:
+            row = to_row(f)
+            row["id"] = row.pop("fact_id")
+            rows.append(row)
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("id", "category", "status", "statement (en)", "sources")
+    for f in items:
+        table.add_row(f.fact_id, f.category, f.status, f.statement_en[:90], str(len(f.sources)))
+    out.print(table)
+
+
+# --- crawl -----------------------------------------------------------------------------
+
+
+@app.command()
+def crawl(
+    source: str = typer.Option("demo", help="demo: the embedded demo web on 127.0.0.1 (offline); live: the registry's real outlets."),
+    outlet: list[str] = typer.Option(None, "--outlets", help="Only these outlet ids (repeatable)."),
+    camp: Optional[str] = typer.Option(None, help="Only outlets of this camp."),
+    since: Optional[str] = typer.Option(None, help="Only items dated on or after (YYYY-MM-DD), where feeds and sitemaps give dates."),
+    until: Optional[str] = typer.Option(None, help="Only items dated on or before (YYYY-MM-DD)."),
+    max_pages: Optional[int] = typer.Option(None, help="Stop scheduling article pages after this many."),
+    http_cache: bool = typer.Option(False, help="Use Scrapy's HTTP cache (development only)."),
+    force: bool = typer.Option(False, help="Crawl even when the demo web is unchanged since the last crawl."),
+):
+    """Crawl outlets into the WARC archive and a crawl manifest."""
+    from crawlers.crawl import run_crawl
+    from crawlers.demo_server import DEMO_SITE
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
+    from pipelines.relevance import TOPIC_FILE
+
+    if source not in ("demo", "live"):
+        raise FrameCheckError(f"--source: {source!r} is neither 'demo' nor 'live'")
+    since_date, until_date = _parse_date(since, "since"), _parse_date(until, "until")
+    data = data_dir()
+    registry_path = DEMO_REGISTRY if source == "demo" else LIVE_REGISTRY
+    registry = load_registry(registry_path)
+    chosen = registry.select(outlet or None, camp)
+    if not chosen:
+        raise FrameCheckError(f"{registry_path}: no outlet matches --outlets/--camp")
+    params = {"source": source, "outlets": sorted(o.id for o in chosen), "since": since, "until": until, "max": max_pages}
+    print_ = fingerprint([DEMO_SITE, registry_path, TOPIC_FILE], params)
+    manifests = sorted(data.manifest_dir.glob("*.parquet"))
+    if source == "demo" and not force and manifests and is_unchanged(data, "crawl", print_, manifests[-1:]):
+        report(StageSummary("crawl", unchanged=True, outputs=[str(data.manifest_dir)]))
+        return
+    summary = run_crawl(data, chosen, demo_root=DEMO_SITE if source == "demo" else None,
+                        since=since_date, until=until_date,
+                        max_pages=max_pages, http_cache=http_cache)
+    if source == "demo":
+        mark_done(data, "crawl", print_)
+    report(summary)
+
+
+# --- extract ---------------------------------------------------------------------------
+
+
+@app.command()
+def extract(workers: int = typer.Option(1, help="Worker processes for extraction."),
+            force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
+    """Extract articles from the archive, score relevance, and mark syndicated duplicates."""
+    from pipelines.dedup import deduplicate
+    from pipelines.extract import Skip, article_fetches, extract_all, manifest_rows
+    from pipelines.relevance import TOPIC_FILE, load_topic
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY
+    from pipelines.records import Article
+
+    data = data_dir()
+    summary = StageSummary("extract")
+    target = data.table("articles")
+    rows = manifest_rows(data)
+    print_ = fingerprint(sorted(data.manifest_dir.glob("*.parquet")) + [TOPIC_FILE, DEMO_REGISTRY, LIVE_REGISTRY])
+    if not force and is_unchanged(data, "extract", print_, [target]):
+        report(StageSummary("extract", unchanged=True, outputs=[str(target)]))
+        return
+    registry, topic = combined_registry(), load_topic()
+    fetches, left_out = article_fetches(rows)
+    log = SkipLog(data, "extract")
+    summary.records_in = len(fetches) + len(left_out)
+    for row, reason in left_out:
+        summary.skip(f"crawl:{reason}")
+        log.write(reason, url=row.final_url, warc_file=row.warc_file)
+    articles = []
+    for fetch, result in track(extract_all(fetches, data, registry, topic, workers), total=len(fetches),
+                               description="extract", console=console, transient=True):
+        if isinstance(result, Skip):
+            summary.skip(result.reason.split(":")[0])
+            log.write(result.reason, url=result.url, warc_file=fetch.warc_file, warc_offset=fetch.warc_offset)
+            continue
+        if result.relevance < topic.min_score:
+            summary.skip("off_topic")
+            log.write("off_topic", url=result.url, relevance=result.relevance)
+            continue
+        articles.append(result)
+    log.close()
+    articles = deduplicate(articles)
+    duplicates = sum(1 for a in articles if a.duplicate_of)
+    summary.records_out = write_records(target, articles, Article)
+    summary.outputs.append(str(target))
+    summary.notes.append(f"{duplicates} syndicated copies marked duplicate_of their canonical article")
+    mark_done(data, "extract", print_)
+    report(summary)
+
+
+# --- claims ----------------------------------------------------------------------------
+
+
+@claims_app.command("run")
+def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candidates scoring below this."),
+               top_k: int = typer.Option(5, help="Evidence candidates per claim."),
+               force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
+    """Mine candidate claims from the canonical, relevant articles."""
+    from annotation.facts import FACTS_FILE, load_facts
+    from pipelines.claims import CUES_FILE, EvidenceRetriever, load_cues, mine_articles
+    from pipelines.records import Article, Claim
+    from pipelines.relevance import TOPIC_FILE, load_topic
+
+    data = data_dir()
+    source, target = data.table("articles"), data.table("claims")
+    articles = read_records(source, Article)
+    print_ = fingerprint([source, CUES_FILE, FACTS_FILE, TOPIC_FILE], {"min": min_checkworthiness, "k": top_k})
+    if not force and is_unchanged(data, "claims", print_, [target]):
+        report(StageSummary("claims", unchanged=True, outputs=[str(target)]))
+        return
+    summary = StageSummary("claims", records_in=len(articles))
+    canonical = []
+    for a in articles:
+        if a.duplicate_of:
+            summary.skip("syndicated_copy")
+        else:
+            canonical.append(a)
+    retriever = EvidenceRetriever(load_facts())
+    topic, cues = load_topic(), load_cues()
+    claims = []
+    for article in track(canonical, description="claims", console=console, transient=True):
+        claims += mine_articles([article], topic, cues, retriever, min_checkworthiness, top_k)
+    # syndicated copies carry the same sentences; mining the canonical text once is enough
+    summary.records_out = write_records(target, claims, Claim)
+    summary.outputs.append(str(target))
+    summary.notes.append(f"{len(claims)} candidate claims from {len(canonical)} articles")
+    mark_done(data, "claims", print_)
+    report(summary)
+
+
+@claims_app.command("mine")
+def claims_mine(files: list[Path] = typer.Argument(..., help="HTML, plain-text, transcript (.vtt/.srt) or comment (.jsonl/.json) files."),
+                min_checkworthiness: float = typer.Option(0.2, help="Drop candidates scoring below this.")):
+    """Mine any files and print one JSON object per candidate claim on standard output."""
+    from pipelines.adhoc import mine_files
+
+    count = 0
+    for candidate in mine_files(files, min_checkworthiness, on_skip=lambda f, why: console.print(f"[yellow]skipped[/] {f}: {why}")):
+        sys.stdout.write(json.dumps(candidate, ensure_ascii=False) + "\n")
+        count += 1
+    console.print(f"{count} candidate claims from {len(files)} file(s)")
+
+
+# --- annotate --------------------------------------------------------------------------
+
+
+@annotate_app.command("import")
+def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio JSON export file(s)."),
+                    force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
+    """Normalize Label Studio JSON export file(s) into the annotations table (offline)."""
+    from annotation.labels import parse_export
+    from pipelines.records import Annotation, Claim
+
+    data = data_dir()
+    target = data.table("annotations")
+    parsed = [(export, parse_export(export)) for export in exports]  # a bad export fails before anything else
+    print_ = fingerprint(list(exports) + [data.table("claims")])
+    if not force and is_unchanged(data, "annotate", print_, [target]):
+        report(StageSummary("annotate", unchanged=True, outputs=[str(target)]))
+        return
+    claims = {c.claim_id for c in read_records(data.table("claims"), Claim)}
+    summary = StageSummary("annotate")
+    kept = []
+    for _export, annotations in parsed:
+        for ann in annotations:
+            summary.records_in += 1
+            if ann.claim_id not in claims:
+                summary.skip("claim_not_in_claims_table")
+                continue
+            kept.append(ann)
+    summary.records_out = write_records(target, kept, Annotation)
+    summary.outputs.append(str(target))
+    summary.notes.append(f"{len({a.annotator for a in kept})} annotators, {len({a.claim_id for a in kept})} claims labeled")
+    mark_done(data, "annotate", print_)
+    report(summary)
+
+
+@annotate_app.command("push")
+def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title."),
+                  limit: Optional[int] = typer.Option(None, help="Push at most this many new tasks.")):
+    """Create or update the Label Studio project and import claims as tasks (idempotent)."""
+    from annotation.sync import push
+
+    report(push(data_dir(), project, limit))
+
+
+@annotate_app.command("pull")
+def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title.")):
+    """Export annotations into an append-only snapshot store, then the annotations table."""
+    from annotation.sync import pull
+
+    report(pull(data_dir(), project))
+
+
+# --- release ---------------------------------------------------------------------------
+
+
+@release_app.command("build")
+def release_build(dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/."),
+                  out_dir: Optional[Path] = typer.Option(None, "--out", help="Write the release here instead of datasets/<name>/releases/<version>/.")):
+    """Validate and write a versioned release (Parquet per config and split, card, SHA256SUMS)."""
+    from pipelines.stages import build_release
+
+    report(build_release(data_dir(), dataset, out_dir))
+
+
+@release_app.command("push")
+def release_push(release: Path = typer.Argument(..., help="A built release folder."),
+                 repo_id: str = typer.Option(..., help="Hub dataset repository, e.g. org/scs-framing."),
+                 dry_run: bool = typer.Option(False, help="Show what would be uploaded, upload nothing.")):
+    """Upload a release to the Hugging Face Hub, tagged with its version (token from HF_TOKEN)."""
+    from pipelines.stages import push_release
+
+    report(push_release(release, repo_id, dry_run))
+
+
+# --- baselines / report ----------------------------------------------------------------
+
+
+@app.command()
+def baselines(release: Optional[Path] = typer.Option(None, help="Release folder (default: the current version's)."),
+              dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/.")):
+    """Train and score the baselines on a release; models saved with skops."""
+    from pipelines.stages import run_baselines
+
+    report(run_baselines(data_dir(), dataset, release))
+
+
+@app.command("report")
+def report_cmd(release: Optional[Path] = typer.Option(None, help="Release folder (default: the current version's)."),
+               dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/.")):
+    """Write an HTML report with plots of a release."""
+    from pipelines.report import write_report
+
+    report(write_report(data_dir(), dataset, release))
+
+
+def main() -> None:
+    try:
+        app()
+    except FrameCheckError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console.print("[bold red]interrupted[/]: outputs of the unfinished stage were not written; rerun to resume")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

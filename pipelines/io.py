@@ -1,0 +1,207 @@
+"""The thin I/O edge shared by every stage: the data directory, atomic Parquet writes,
+skip logs, and the input fingerprints that let an unchanged stage skip its work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines import __version__
+from pipelines.records import SCHEMAS, from_row, to_row
+
+
+class FrameCheckError(Exception):
+    """An error the user can fix; the CLI prints it as one line, without a traceback."""
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The on-disk layout every stage reads and writes (documented in the README)."""
+
+    root: Path
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.root / "raw" / "warc"
+
+    @property
+    def manifest_dir(self) -> Path:
+        return self.root / "raw" / "manifest"
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.root / "raw" / "inputs"
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    def table(self, name: str) -> Path:
+        return self.tables / f"{name}.parquet"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / "annotations" / "snapshots"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def baselines_dir(self) -> Path:
+        return self.root / "baselines"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside target; rename it over target only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_records(path: Path, records: Iterable, record_type: type) -> int:
+    """Write records as Parquet with the type's explicit schema, atomically."""
+    schema = SCHEMAS[record_type]
+    rows = [to_row(r) for r in records]
+    table = pa.Table.from_pylist(rows, schema=schema)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return len(rows)
+
+
+def read_table(path: Path) -> pa.Table:
+    if not path.exists():
+        raise FrameCheckError(f"{path}: missing input file (run the previous stage first)")
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise FrameCheckError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+
+
+def read_records(path: Path, record_type: type) -> list:
+    table = read_table(path)
+    expected = SCHEMAS[record_type]
+    missing = [name for name in expected.names if name not in table.column_names]
+    if missing:
+        raise FrameCheckError(f"{path}: not a {record_type.__name__} table (missing columns: {', '.join(missing)})")
+    return [from_row(record_type, row) for row in table.select(expected.names).to_pylist()]
+
+
+# --- Skip logs and summaries ---------------------------------------------------------
+
+
+@dataclass
+class StageSummary:
+    """Counts a stage reports at the end: in, out, and skipped by reason."""
+
+    stage: str
+    records_in: int = 0
+    records_out: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    outputs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] += n
+
+
+class SkipLog:
+    """Append-only JSON-lines log of every record a stage left out, with its reason."""
+
+    def __init__(self, data: DataDir, stage: str):
+        data.logs.mkdir(parents=True, exist_ok=True)
+        self.path = data.logs / f"{stage}.skips.jsonl"
+        self._fh = None
+        self.stage = stage
+
+    def write(self, reason: str, **detail) -> None:
+        if self._fh is None:
+            self._fh = self.path.open("a", encoding="utf-8")
+        self._fh.write(json.dumps({"at": utc_now(), "stage": self.stage, "reason": reason, **detail}, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+# --- Input fingerprints ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of the stage code, so a changed stage reruns even on unchanged inputs."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode())
+    for package in ("pipelines", "crawlers", "annotation"):
+        for file in sorted((root / package).rglob("*.py")):
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(paths: Iterable[Path], params: dict | None = None) -> str:
+    """A hash of the inputs' bytes, the parameters and the code."""
+    digest = hashlib.sha256(code_digest().encode())
+    digest.update(json.dumps(params or {}, sort_keys=True, default=str).encode())
+    for path in sorted(set(paths)):
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.name).encode())
+            if file.exists():
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _state_file(data: DataDir, stage: str) -> Path:
+    return data.state / f"{stage}.json"
+
+
+def is_unchanged(data: DataDir, stage: str, print_: str, outputs: Iterable[Path]) -> bool:
+    state = _state_file(data, stage)
+    if not state.exists() or not all(p.exists() for p in outputs):
+        return False
+    try:
+        return json.loads(state.read_text())["fingerprint"] == print_
+    except (ValueError, KeyError):
+        return False
+
+
+def mark_done(data: DataDir, stage: str, print_: str) -> None:
+    write_text_atomic(_state_file(data, stage), json.dumps({"fingerprint": print_, "at": utc_now()}))

@@ -1,0 +1,447 @@
+"""Releases: labeled claims, articles, facts and cue spans as a versioned Hugging Face
+dataset folder (Parquet per config and split, a dataset card, SHA256SUMS).
+
+`build_tables` is the pure core (records in, tables out, validated); `write_release` is
+the edge: it writes into a temp folder and renames it into place, so a killed build
+leaves no partial release, and it never overwrites an existing version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from annotation.schema import LabelSchema
+from pipelines.config import DATASETS_DIR, Checker, load_yaml
+from pipelines.io import FrameCheckError
+from pipelines.records import Article, Claim, Fact
+
+DEFAULT_DATASET = "scs-framing"
+SPLITS = ("train", "validation", "test", "ood_test")
+_RELEASE_KEYS = (
+    "name", "pretty_name", "version", "license", "description", "citation", "contact", "demo",
+    "split", "homepage", "task_categories", "tags",
+)
+
+
+class ReleaseValidationError(FrameCheckError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReleaseDefinition:
+    path: Path
+    name: str
+    pretty_name: str
+    version: str
+    license: str
+    description: str
+    citation: str
+    contact: str
+    demo: bool
+    seed: int
+    ratios: dict
+    ood_outlets: tuple[str, ...]
+    task_categories: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def default_out(self) -> Path:
+        return self.folder / "releases" / self.version
+
+
+def load_definition(name: str = DEFAULT_DATASET, datasets_dir: Path = DATASETS_DIR) -> ReleaseDefinition:
+    path = datasets_dir / name / "release.yaml"
+    check = Checker(path)
+    doc = check.mapping(load_yaml(path), "(top)", required=("name", "version", "license", "description"), allowed=_RELEASE_KEYS)
+    check.string(doc["version"], "version", pattern=r"\d+\.\d+\.\d+")
+    split = check.mapping(doc.get("split") or {}, "split", allowed=("seed", "ratios", "ood_outlets"))
+    ratios = split.get("ratios") or {"train": 0.7, "validation": 0.15, "test": 0.15}
+    check.mapping(ratios, "split.ratios", required=("train", "validation", "test"), allowed=("train", "validation", "test"))
+    if abs(sum(ratios.values()) - 1) > 1e-6:
+        check.fail("split.ratios", f"must add up to 1, got {sum(ratios.values())}")
+    return ReleaseDefinition(
+        path=path,
+        name=doc["name"],
+        pretty_name=doc.get("pretty_name", doc["name"]),
+        version=doc["version"],
+        license=doc["license"],
+        description=doc["description"].strip(),
+        citation=(doc.get("citation") or "").strip(),
+        contact=doc.get("contact", ""),
+        demo=bool(doc.get("demo", False)),
+        seed=int(split.get("seed", 0)),
+        ratios=ratios,
+        ood_outlets=tuple(split.get("ood_outlets") or ()),
+        task_categories=tuple(doc.get("task_categories") or ("text-classification",)),
+        tags=tuple(doc.get("tags") or ()),
+    )
+
+
+# --- Features --------------------------------------------------------------------------
+
+
+def features(schema: LabelSchema) -> dict:
+    """datasets.Features per config; label columns are ClassLabels from the one schema."""
+    from datasets import ClassLabel, Features, List, Value
+
+    cue_names = schema.class_names("cues")
+    return {
+        "claims": Features(
+            {
+                "claim_id": Value("string"),
+                "article_id": Value("string"),
+                "group_id": Value("string"),
+                "text": Value("string"),
+                "context_before": Value("string"),
+                "context_after": Value("string"),
+                "start": Value("int32"),
+                "end": Value("int32"),
+                "language": Value("string"),
+                "outlet": Value("string"),
+                "camp": Value("string"),
+                "published": Value("string"),
+                "url": Value("string"),
+                "checkworthiness": Value("float32"),
+                "checkworthy": ClassLabel(names=schema.class_names("checkworthy")),
+                "verdict": ClassLabel(names=schema.class_names("verdict")),
+                "distortion": ClassLabel(names=schema.class_names("distortion")),
+                "frames": List(ClassLabel(names=schema.class_names("frames"))),
+                "evidence": List(Value("string")),
+                "rationale": Value("string"),
+                "annotator_count": Value("int32"),
+                "agreement": Value("float32"),
+            }
+        ),
+        "articles": Features(
+            {
+                "article_id": Value("string"),
+                "group_id": Value("string"),
+                "url": Value("string"),
+                "outlet": Value("string"),
+                "outlet_name": Value("string"),
+                "camp": Value("string"),
+                "language": Value("string"),
+                "title": Value("string"),
+                "author": Value("string"),
+                "published": Value("string"),
+                "text": Value("string"),
+                "text_redistributed": Value("bool"),
+                "text_sha256": Value("string"),
+                "duplicate_of": Value("string"),
+                "warc_file": Value("string"),
+                "warc_offset": Value("int64"),
+                "body_sha256": Value("string"),
+            }
+        ),
+        "facts": Features(
+            {
+                "fact_id": Value("string"),
+                "category": Value("string"),
+                "title": Value("string"),
+                "statement_en": Value("string"),
+                "statement_zh": Value("string"),
+                "valid_from": Value("string"),
+                "valid_to": Value("string"),
+                "status": Value("string"),
+                "sources_json": Value("string"),
+            }
+        ),
+        "spans": Features(
+            {
+                "claim_id": Value("string"),
+                "start": Value("int32"),
+                "end": Value("int32"),
+                "label": ClassLabel(names=cue_names),
+                "text": Value("string"),
+                "source": Value("string"),
+            }
+        ),
+    }
+
+
+# --- Pure core -------------------------------------------------------------------------
+
+
+def split_of(group_id: str, seed: int, ratios: dict) -> str:
+    """A group's split from a hash of seed and group id: stable across releases."""
+    bucket = int(hashlib.sha256(f"{seed}:{group_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    edge = 0.0
+    for name in ("train", "validation", "test"):
+        edge += ratios[name]
+        if bucket <= edge:
+            return name
+    return "test"
+
+
+@dataclass
+class ReleaseTables:
+    rows: dict[str, dict[str, list[dict]]]  # config → split → rows
+    stats: dict = field(default_factory=dict)
+
+
+def _label_index(schema: LabelSchema, name: str, value, problems: list, claim_id: str) -> int:
+    if value is None:
+        return -1
+    names = schema.class_names(name)
+    if value not in names:
+        problems.append(f"claim {claim_id}: {name}={value!r} is not in the label schema")
+        return -1
+    return names.index(value)
+
+
+def build_tables(
+    definition: ReleaseDefinition,
+    schema: LabelSchema,
+    articles: list[Article],
+    claims: list[Claim],
+    gold: dict[str, dict],
+    facts: tuple[Fact, ...],
+    redistributable: dict[str, bool],
+) -> ReleaseTables:
+    problems: list[str] = []
+    article_by_id = {a.article_id: a for a in articles}
+    fact_ids = {f.fact_id for f in facts}
+    group_of = {a.article_id: a.duplicate_of or a.article_id for a in articles}
+
+    def split_for(article: Article) -> str:
+        if article.outlet_id in definition.ood_outlets:
+            return "ood_test"
+        return split_of(group_of[article.article_id], definition.seed, definition.ratios)
+
+    # Syndicated copies share their canonical article's group, so a group lands in one split
+    # unless one of its copies comes from a held-out outlet; then the whole group is held out.
+    group_split: dict[str, str] = {}
+    for article in sorted(articles, key=lambda a: a.article_id):
+        group = group_of[article.article_id]
+        split = split_for(article)
+        if group_split.get(group) != "ood_test":
+            group_split[group] = split if group not in group_split or split == "ood_test" else group_split[group]
+
+    claim_rows = {s: [] for s in SPLITS}
+    span_rows = {s: [] for s in SPLITS}
+    used_articles: set[str] = set()
+    seen_ids: set[str] = set()
+    text_group: dict[str, str] = {}
+    for claim in sorted(claims, key=lambda c: c.claim_id):
+        labels = gold.get(claim.claim_id)
+        if labels is None:
+            continue
+        article = article_by_id.get(claim.article_id)
+        if article is None:
+            problems.append(f"claim {claim.claim_id}: article {claim.article_id} is not in the articles table")
+            continue
+        if claim.claim_id in seen_ids:
+            problems.append(f"claim {claim.claim_id}: duplicate claim id")
+        seen_ids.add(claim.claim_id)
+        if not claim.text.strip():
+            problems.append(f"claim {claim.claim_id}: empty text")
+        group = group_of[claim.article_id]
+        normalized = " ".join(claim.text.lower().split())
+        if text_group.setdefault(normalized, group) != group:
+            problems.append(f"claim {claim.claim_id}: same text as a claim of group {text_group[normalized]} (leak across groups)")
+        for fid in labels["evidence"]:
+            if fid not in fact_ids:
+                problems.append(f"claim {claim.claim_id}: evidence {fid} is not in the fact base")
+        split = group_split[group]
+        used_articles.add(claim.article_id)
+        claim_rows[split].append(
+            {
+                "claim_id": claim.claim_id,
+                "article_id": claim.article_id,
+                "group_id": group,
+                "text": claim.text,
+                "context_before": claim.context_before,
+                "context_after": claim.context_after,
+                "start": claim.start,
+                "end": claim.end,
+                "language": claim.language,
+                "outlet": claim.outlet_id,
+                "camp": claim.camp,
+                "published": claim.published,
+                "url": claim.url,
+                "checkworthiness": claim.checkworthiness,
+                "checkworthy": _label_index(schema, "checkworthy", labels["checkworthy"], problems, claim.claim_id),
+                "verdict": _label_index(schema, "verdict", labels["verdict"], problems, claim.claim_id),
+                "distortion": _label_index(schema, "distortion", labels["distortion"], problems, claim.claim_id),
+                "frames": [_label_index(schema, "frames", f, problems, claim.claim_id) for f in labels["frames"]],
+                "evidence": list(labels["evidence"]),
+                "rationale": labels["rationale"],
+                "annotator_count": labels["annotator_count"],
+                "agreement": labels["agreement"],
+            }
+        )
+        annotated = labels.get("cues") or ()
+        for source, spans in (("annotator", annotated), ("lexicon", claim.cues)):
+            for span in spans:
+                span_rows[split].append(
+                    {"claim_id": claim.claim_id, "start": span.start, "end": span.end,
+                     "label": _label_index(schema, "cues", span.label, problems, claim.claim_id), "text": span.text, "source": source}
+                )
+
+    article_rows = {s: [] for s in SPLITS}
+    for article in sorted(articles, key=lambda a: a.article_id):
+        if article.article_id not in used_articles:
+            continue
+        allowed = redistributable.get(article.outlet_id, False)
+        article_rows[group_split[group_of[article.article_id]]].append(
+            {
+                "article_id": article.article_id,
+                "group_id": group_of[article.article_id],
+                "url": article.url,
+                "outlet": article.outlet_id,
+                "outlet_name": article.outlet_name,
+                "camp": article.camp,
+                "language": article.language,
+                "title": article.title,
+                "author": article.author,
+                "published": article.published,
+                "text": article.text if allowed else None,
+                "text_redistributed": allowed,
+                "text_sha256": article.text_sha256,
+                "duplicate_of": article.duplicate_of,
+                "warc_file": article.warc_file,
+                "warc_offset": article.warc_offset,
+                "body_sha256": article.body_sha256,
+            }
+        )
+    for split, rows in article_rows.items():
+        for row in rows:
+            if not row["text_redistributed"] and row["text"] is not None:
+                problems.append(f"article {row['article_id']}: full text of a non-redistributable outlet")
+
+    _check_leakage(claim_rows, problems)
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ReleaseValidationError(f"release validation failed ({len(problems)} problems); nothing written:\n  {shown}{more}")
+    if not any(claim_rows.values()):
+        raise ReleaseValidationError("release validation failed: no labeled claims to release (are the annotations for these claims?)")
+
+    fact_rows = [
+        {
+            "fact_id": f.fact_id, "category": f.category, "title": f.title, "statement_en": f.statement_en,
+            "statement_zh": f.statement_zh, "valid_from": f.valid_from, "valid_to": f.valid_to, "status": f.status,
+            "sources_json": json.dumps([s.__dict__ if hasattr(s, "__dict__") else _source_dict(s) for s in f.sources], ensure_ascii=False, sort_keys=True),
+        }
+        for f in facts
+    ]
+    return ReleaseTables(
+        rows={"claims": claim_rows, "articles": article_rows, "spans": span_rows, "facts": {"train": fact_rows}},
+    )
+
+
+def _source_dict(source) -> dict:
+    return {name: getattr(source, name) for name in source.__slots__}
+
+
+def _check_leakage(claim_rows: dict[str, list[dict]], problems: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for split, rows in claim_rows.items():
+        for row in rows:
+            for key in (row["article_id"], row["group_id"]):
+                if seen.setdefault(key, split) != split:
+                    problems.append(f"claim {row['claim_id']}: article group {key} is in both {seen[key]} and {split}")
+
+
+# --- I/O edge --------------------------------------------------------------------------
+
+
+def _write_parquet(path: Path, rows: list[dict], feats) -> int:
+    schema = feats.arrow_schema.remove_metadata()
+    table = pa.Table.from_pylist(rows, schema=schema)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # no schema metadata and fixed options, so the same rows give the same bytes
+    pq.write_table(table, path, compression="zstd", store_schema=False, write_statistics=True)
+    return path.stat().st_size
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: LabelSchema, out: Path, card_text_fn) -> tuple[Path, bool]:
+    """Write into a temp folder, compare with any existing release, then rename into place.
+
+    Returns (release folder, written); written is False when an identical release exists."""
+    feats = features(schema)
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        split_info: dict[str, list[dict]] = {}
+        data_files: dict[str, list[dict]] = {}
+        for config, by_split in tables.rows.items():
+            split_info[config], data_files[config] = [], []
+            for split, rows in by_split.items():
+                if not rows:
+                    continue
+                rel = f"data/{config}/{split}.parquet"
+                size = _write_parquet(tmp / rel, rows, feats[config])
+                split_info[config].append({"name": split, "num_bytes": size, "num_examples": len(rows)})
+                data_files[config].append({"split": split, "path": rel})
+        front = _front_matter(definition, feats, split_info, data_files)
+        (tmp / "README.md").write_text("---\n" + front + "---\n\n" + card_text_fn(split_info), encoding="utf-8")
+        sums = "".join(f"{sha256_file(p)}  {p.relative_to(tmp).as_posix()}\n" for p in sorted(tmp.rglob("*")) if p.is_file())
+        (tmp / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        if out.exists():
+            existing = (out / "SHA256SUMS").read_text(encoding="utf-8") if (out / "SHA256SUMS").exists() else None
+            if existing == sums:
+                return out, False
+            raise FrameCheckError(
+                f"{out}: release {definition.version} already exists with different content; releases are immutable — "
+                f"bump `version` in {definition.path} to cut a new one"
+            )
+        os.replace(tmp, out)
+        return out, True
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def _front_matter(definition: ReleaseDefinition, feats: dict, split_info: dict, data_files: dict) -> str:
+    total = sum(s["num_examples"] for s in split_info.get("claims", []))
+    size = "n<1K" if total < 1000 else "1K<n<10K" if total < 10000 else "10K<n<100K"
+    doc = {
+        "pretty_name": definition.pretty_name,
+        "license": definition.license,
+        "language": ["en", "zh"],
+        "multilinguality": "multilingual",
+        "size_categories": [size],
+        "task_categories": list(definition.task_categories),
+        "tags": list(definition.tags),
+        "annotations_creators": ["expert-generated"] if not definition.demo else ["machine-generated"],
+        "source_datasets": ["original"],
+        "configs": [
+            {"config_name": name, "data_files": files, **({"default": True} if name == "claims" else {})}
+            for name, files in data_files.items()
+        ],
+        "dataset_info": [
+            {"config_name": name, "features": feats[name]._to_yaml_list(), "splits": split_info[name]}
+            for name in data_files
+        ],
+    }
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def distribution(rows: list[dict], key: str, by: str, names: list[str]) -> dict[str, Counter]:
+    table: dict[str, Counter] = {}
+    for row in rows:
+        value = row[key]
+        if value is None or value == -1:
+            continue
+        table.setdefault(row[by], Counter())[names[value]] += 1
+    return table

@@ -1,0 +1,101 @@
+"""`framecheck report`: one HTML page with the plots a researcher wants before reading rows.
+
+Plots are embedded PNGs; every string from the data is HTML-escaped."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections import Counter
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.io import DataDir, StageSummary, write_text_atomic
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}"/>'
+
+
+def _stacked(frame: pd.DataFrame, column: str, by: str, title: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = frame.dropna(subset=[column]).groupby([by, column]).size().unstack(fill_value=0)
+    if table.empty:
+        return "<p>No data.</p>"
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    table.plot(kind="barh", stacked=True, ax=ax, colormap="tab20")
+    ax.set_title(title)
+    ax.set_xlabel("claims")
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+def _frames_over_time(frame: pd.DataFrame) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [(str(r.published)[:4], f) for r in frame.itertuples() if r.published for f in (r.frames if r.frames is not None else [])]
+    if not rows:
+        return "<p>No dated frames.</p>"
+    table = pd.DataFrame(rows, columns=["year", "frame"]).groupby(["year", "frame"]).size().unstack(fill_value=0)
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    table.plot(ax=ax, marker="o")
+    ax.set_title("Frames over time (claims per year)")
+    ax.legend(fontsize=7)
+    return _png(fig)
+
+
+def _top_cues(folder: Path, claims: pd.DataFrame, names: list[str]) -> str:
+    spans_dir = folder / "data" / "spans"
+    if not spans_dir.exists():
+        return "<p>No spans.</p>"
+    spans = pd.concat([pd.read_parquet(p) for p in sorted(spans_dir.glob("*.parquet"))])
+    merged = spans.merge(claims[["claim_id", "camp"]], on="claim_id")
+    html = []
+    for camp, group in merged.groupby("camp"):
+        top = Counter(t.lower() for t in group["text"]).most_common(8)
+        items = "".join(f"<li>{escape(text)} ({n})</li>" for text, n in top)
+        html.append(f"<h4>{escape(str(camp))}</h4><ul>{items}</ul>")
+    return "".join(html) or "<p>No spans.</p>"
+
+
+def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
+    from pipelines.stages import _release_folder, load_release_frames
+
+    folder = _release_folder(dataset, release)
+    loaded = load_release_frames(folder)
+    claims = pd.concat(loaded["frames"].values(), ignore_index=True)
+    frame_names = loaded["names"].get("frames", [])
+    claims["frames"] = claims["frames"].map(lambda ids: [frame_names[i] for i in ids] if ids is not None else [])
+    sections = [
+        ("Verdicts by camp", _stacked(claims, "verdict", "camp", "Verdict by camp")),
+        ("Distortion direction by camp", _stacked(claims, "distortion", "camp", "Distortion by camp")),
+        ("Verdicts by language", _stacked(claims, "verdict", "language", "Verdict by language")),
+        ("Frames over time", _frames_over_time(claims)),
+        ("Top sensational cues per camp", _top_cues(folder, claims, frame_names)),
+    ]
+    body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>" for title, content in sections)
+    html = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>FrameCheck report</title>"
+        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}section{margin-bottom:2em}</style></head>"
+        f"<body><h1>FrameCheck report — {escape(folder.name)}</h1><p>{len(claims)} labeled claims from {escape(str(folder))}.</p>"
+        f"{body}</body></html>"
+    )
+    target = data.reports_dir / f"report-{folder.name}.html"
+    write_text_atomic(target, html)
+    summary = StageSummary("report", records_in=len(claims), records_out=len(sections))
+    summary.outputs.append(str(target))
+    return summary

@@ -1,0 +1,27 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+FRAMECHECK = [sys.executable, "-m", "pipelines.cli"]
+
+
+def run_cli(*args, data_dir: Path | None = None, check: bool = True, env: dict | None = None, timeout: int = 600):
+    """Run `framecheck` in a subprocess (Scrapy's reactor can run once per process)."""
+    cmd = FRAMECHECK + (["--data-dir", str(data_dir)] if data_dir else []) + [str(a) for a in args]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, "COLUMNS": "200", **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def shared_dir():
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is absent: shared corpora not available here")
+    return SHARED

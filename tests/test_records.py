@@ -1,0 +1,53 @@
+"""Records: deterministic ids, canonical URLs, Parquet round trips with explicit schemas."""
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.io import FrameCheckError, read_records, write_records
+from pipelines.records import Claim, CueSpan, EvidenceCandidate, article_id_for, canonical_url, claim_id_for
+
+
+def test_canonical_url_drops_tracking_fragment_and_case():
+    assert canonical_url("HTTPS://News.Example.com/a/b.html?utm_source=x&id=3#top") == "https://news.example.com/a/b.html?id=3"
+    assert canonical_url("http://example.com:80/x") == "http://example.com/x"
+
+
+def test_ids_are_deterministic_and_distinct():
+    a = article_id_for("https://example.com/a.html?utm_medium=rss")
+    assert a == article_id_for("https://EXAMPLE.com/a.html") and a.startswith("a") and len(a) == 16
+    assert claim_id_for(a, 0, 10) == claim_id_for(a, 0, 10)
+    assert claim_id_for(a, 0, 10) != claim_id_for(a, 0, 11)
+
+
+def _claim(**kw):
+    base = dict(claim_id="c1", article_id="a1", start=0, end=5, text="hello", context_before="", context_after="",
+                language="en", checkworthiness=0.5, outlet_id="o", camp="western", published=None, url="http://x",
+                cues=(CueSpan(0, 5, "loaded_word", "hello"),), evidence_candidates=(EvidenceCandidate("F01", 0.25),))
+    base.update(kw)
+    return Claim(**base)
+
+
+def test_parquet_round_trip_keeps_nested_records(tmp_path):
+    path = tmp_path / "claims.parquet"
+    claims = [_claim(), _claim(claim_id="c2", cues=())]
+    assert write_records(path, claims, Claim) == 2
+    assert read_records(path, Claim) == claims
+    schema = pq.read_schema(path)
+    assert str(schema.field("cues").type).startswith("list<")
+    assert not list(tmp_path.glob(".*tmp")), "no temp file left behind"
+
+
+def test_corrupt_parquet_is_a_clear_error(tmp_path):
+    path = tmp_path / "claims.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(FrameCheckError, match="claims.parquet: not a readable Parquet file"):
+        read_records(path, Claim)
+
+
+def test_wrong_table_is_a_clear_error(tmp_path):
+    from pipelines.records import FetchRecord
+
+    path = tmp_path / "claims.parquet"
+    write_records(path, [_claim()], Claim)
+    with pytest.raises(FrameCheckError, match="not a FetchRecord table"):
+        read_records(path, FetchRecord)
