@@ -75,7 +75,13 @@ def _top_cues(folder: Path, claims: pd.DataFrame, names: list[str]) -> str:
 def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
     from pipelines.stages import _release_folder, load_release_frames
 
+    from pipelines.io import fingerprint, is_unchanged, mark_done
+
     folder = _release_folder(dataset, release)
+    target = data.reports_dir / f"report-{folder.name}.html"
+    print_ = fingerprint([folder / "SHA256SUMS"])
+    if is_unchanged(data, f"report-{folder.name}", print_, [target]):
+        return StageSummary("report", unchanged=True, outputs=[str(target)])
     loaded = load_release_frames(folder)
     claims = pd.concat(loaded["frames"].values(), ignore_index=True)
     frame_names = loaded["names"].get("frames", [])
@@ -94,8 +100,8 @@ def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSumm
         f"<body><h1>FrameCheck report — {escape(folder.name)}</h1><p>{len(claims)} labeled claims from {escape(str(folder))}.</p>"
         f"{body}</body></html>"
     )
-    target = data.reports_dir / f"report-{folder.name}.html"
     write_text_atomic(target, html)
+    mark_done(data, f"report-{folder.name}", print_)
     summary = StageSummary("report", records_in=len(claims), records_out=len(sections))
     summary.outputs.append(str(target))
     return summary

@@ -1,0 +1,96 @@
+"""Releases: validation before writing, byte-identical rebuilds, immutable versions."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotation.facts import load_facts
+from annotation.schema import load_schema
+from pipelines.io import FrameCheckError
+from pipelines.records import Article, Claim
+from pipelines.release import ReleaseValidationError, build_tables, load_definition, split_of, write_release
+
+FACTS = load_facts()
+
+
+def _article(i: int, outlet: str = "granite-herald", duplicate_of: str | None = None) -> Article:
+    return Article(article_id=f"a{i:03d}", url=f"http://x.example/{i}", outlet_id=outlet, outlet_name=outlet, camp="western",
+                   language="en", source_kind="web", title=f"T{i}", author=None, published="2019-01-01", text=f"text {i}",
+                   text_sha256=f"h{i}", relevance=10.0, duplicate_of=duplicate_of, warc_file="w.warc.gz", warc_offset=i,
+                   body_sha256="b")
+
+
+def _claim(i: int, article: str) -> Claim:
+    return Claim(claim_id=f"c{i:03d}", article_id=article, start=0, end=10, text=f"Claim number {i} about the court list.",
+                 context_before="", context_after="", language="en", checkworthiness=0.6, outlet_id="granite-herald",
+                 camp="western", published="2019-01-01", url="http://x.example")
+
+
+def _gold(evidence=("F16",)) -> dict:
+    return {"checkworthy": "yes", "verdict": "accurate", "distortion": "none", "frames": ("law_enforcement",),
+            "evidence": evidence, "rationale": "ok", "annotator_count": 2, "agreement": 1.0, "cues": ()}
+
+
+@pytest.fixture
+def inputs():
+    articles = [_article(i) for i in range(30)] + [_article(99, outlet="east-wire", duplicate_of="a001")]
+    claims = [_claim(i, f"a{i % 30:03d}") for i in range(60)] + [_claim(99, "a099")]
+    gold = {c.claim_id: _gold() for c in claims}
+    return articles, claims, gold
+
+
+def _tables(inputs, **kw):
+    articles, claims, gold = inputs
+    definition = replace(load_definition(), ood_outlets=())
+    return definition, build_tables(definition, load_schema(), articles, claims, gold, FACTS, {"granite-herald": True, "east-wire": False})
+
+
+def test_split_is_stable_and_grouped(inputs):
+    definition, tables = _tables(inputs)
+    where = {}
+    for split, rows in tables.rows["claims"].items():
+        for row in rows:
+            assert where.setdefault(row["group_id"], split) == split
+    # the syndicated copy (a099) shares its canonical article's group and split
+    copy = next(r for rows in tables.rows["claims"].values() for r in rows if r["article_id"] == "a099")
+    assert copy["group_id"] == "a001"
+    assert split_of("a001", 1, definition.ratios) == split_of("a001", 1, definition.ratios)
+
+
+def test_non_redistributable_text_is_withheld(inputs):
+    _definition, tables = _tables(inputs)
+    copy = next(r for rows in tables.rows["articles"].values() for r in rows if r["article_id"] == "a099")
+    assert copy["text"] is None and copy["text_redistributed"] is False
+
+
+def test_unknown_evidence_fails_naming_the_row(inputs, tmp_path):
+    articles, claims, gold = inputs
+    gold["c007"] = _gold(evidence=("F999",))
+    with pytest.raises(ReleaseValidationError, match=r"claim c007: evidence F999 is not in the fact base"):
+        _tables((articles, claims, gold))
+
+
+def test_bad_label_and_empty_text_fail(inputs):
+    articles, claims, gold = inputs
+    gold["c003"] = {**_gold(), "verdict": "mostly-true"}
+    claims[4] = replace(claims[4], text="  ")
+    with pytest.raises(ReleaseValidationError) as err:
+        _tables((articles, claims, gold))
+    assert "claim c003: verdict='mostly-true'" in str(err.value) and "claim c004: empty text" in str(err.value)
+
+
+def test_rebuild_is_byte_identical_and_versions_are_immutable(inputs, tmp_path):
+    definition, tables = _tables(inputs)
+    schema = load_schema()
+    first, written = write_release(tables, definition, schema, tmp_path / "a" / "0.1.0", lambda s: "card\n")
+    second, _ = write_release(tables, definition, schema, tmp_path / "b" / "0.1.0", lambda s: "card\n")
+    assert written
+    assert (first / "SHA256SUMS").read_text() == (second / "SHA256SUMS").read_text()
+    again, written_again = write_release(tables, definition, schema, first, lambda s: "card\n")
+    assert not written_again, "an identical rebuild of an existing version writes nothing"
+    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    with pytest.raises(FrameCheckError, match="already exists with different content.*bump `version`"):
+        write_release(tables, definition, schema, first, lambda s: "a changed card\n")
+    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".")], "no temp folder left behind"
