@@ -1,15 +1,19 @@
-"""Inter-annotator agreement: Krippendorff's alpha per field and Cohen's kappa per pair."""
+"""Inter-annotator agreement: Krippendorff's alpha per field (nominal for single-choice
+fields, a Jaccard set distance for frames and evidence) and Cohen's kappa per annotator
+pair, overall and broken down by language and camp."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import combinations
+from typing import Callable
 
 import numpy as np
 
 from pipelines.records import Annotation
 
 NOMINAL_FIELDS = ("checkworthy", "verdict", "distortion")
+SET_FIELDS = ("frames", "evidence")
 
 
 def _by_claim(annotations: list[Annotation]) -> dict[str, dict[str, Annotation]]:
@@ -19,25 +23,70 @@ def _by_claim(annotations: list[Annotation]) -> dict[str, dict[str, Annotation]]
     return table
 
 
+def _value(ann: Annotation, field: str):
+    value = getattr(ann, field)
+    if field in SET_FIELDS:
+        # a set field is only rated where the annotator judged the claim check-worthy
+        return frozenset(value) if ann.checkworthy == "yes" else None
+    return value
+
+
+def jaccard_distance(a: frozenset, b: frozenset) -> float:
+    if not a and not b:
+        return 0.0
+    return 1.0 - len(a & b) / len(a | b)
+
+
+def _nominal(a, b) -> float:
+    return 0.0 if a == b else 1.0
+
+
+def alpha(units: list[list], distance: Callable[[object, object], float]) -> float | None:
+    """Krippendorff's alpha for any distance: units are lists of the values given to each
+    unit (missing values left out); only units with two or more values count."""
+    units = [u for u in units if len(u) >= 2]
+    n = sum(len(u) for u in units)
+    if n < 2:
+        return None
+    observed = 0.0
+    for values in units:
+        m = len(values)
+        observed += sum(distance(a, b) for i, a in enumerate(values) for j, b in enumerate(values) if i != j) / (m - 1)
+    observed /= n
+    # identical values have distance 0 to each other: sum over distinct values, weighted by counts
+    counts = Counter(v for u in units for v in u)
+    expected = sum(ca * cb * distance(a, b) for a, ca in counts.items() for b, cb in counts.items() if a != b) / (n * (n - 1))
+    if expected == 0:
+        return 1.0
+    return 1.0 - observed / expected
+
+
 def krippendorff_alpha(annotations: list[Annotation], field: str) -> float | None:
-    """Nominal alpha over claims that at least two annotators labeled (None if undefined)."""
+    units = [[_value(a, field) for a in anns.values() if _value(a, field) is not None] for anns in _by_claim(annotations).values()]
+    if field in NOMINAL_FIELDS:
+        result = _nominal_alpha(units)
+    else:
+        result = alpha(units, jaccard_distance)
+    return None if result is None else round(float(result), 4)
+
+
+def _nominal_alpha(units: list[list]) -> float | None:
+    """Nominal alpha through the krippendorff package (the reference implementation)."""
     import krippendorff
 
-    table = {c: a for c, a in _by_claim(annotations).items() if sum(getattr(x, field) is not None for x in a.values()) >= 2}
-    if not table:
+    units = [u for u in units if len(u) >= 2]
+    if not units:
         return None
-    coders = sorted({name for anns in table.values() for name in anns})
-    values = sorted({getattr(a, field) for anns in table.values() for a in anns.values() if getattr(a, field) is not None})
-    code = {v: i for i, v in enumerate(values)}
-    data = np.full((len(coders), len(table)), np.nan)
-    for j, anns in enumerate(table.values()):
-        for i, coder in enumerate(coders):
-            value = getattr(anns[coder], field) if coder in anns else None
-            if value is not None:
-                data[i, j] = code[value]
+    values = sorted({v for u in units for v in u})
     if len(values) < 2:
         return 1.0
-    return round(float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")), 4)
+    code = {v: i for i, v in enumerate(values)}
+    width = max(len(u) for u in units)
+    data = np.full((width, len(units)), np.nan)
+    for j, unit in enumerate(units):
+        for i, v in enumerate(unit):
+            data[i, j] = code[v]
+    return krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
 
 
 def cohen_kappa_pairs(annotations: list[Annotation], field: str) -> dict[str, dict]:
@@ -58,13 +107,29 @@ def cohen_kappa_pairs(annotations: list[Annotation], field: str) -> dict[str, di
     return out
 
 
-def agreement_report(annotations: list[Annotation]) -> dict:
-    overlap = sum(1 for anns in _by_claim(annotations).values() if len(anns) >= 2)
+def _fields_report(annotations: list[Annotation]) -> dict:
     return {
-        "annotators": len({a.annotator for a in annotations}),
         "annotations": len(annotations),
+        "claims_with_overlap": sum(1 for anns in _by_claim(annotations).values() if len(anns) >= 2),
+        "alpha": {f: krippendorff_alpha(annotations, f) for f in NOMINAL_FIELDS + SET_FIELDS},
+    }
+
+
+def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] | None = None) -> dict:
+    """Overall figures, kappa per pair, and (given claim metadata) alpha by language and camp."""
+    report = {
+        "annotators": len({a.annotator for a in annotations}),
         "claims": len(_by_claim(annotations)),
-        "claims_with_overlap": overlap,
-        "alpha": {f: krippendorff_alpha(annotations, f) for f in NOMINAL_FIELDS},
+        **_fields_report(annotations),
         "kappa": {f: cohen_kappa_pairs(annotations, f) for f in NOMINAL_FIELDS},
     }
+    for key in ("language", "camp"):
+        if not claim_meta:
+            break
+        groups: dict[str, list[Annotation]] = defaultdict(list)
+        for ann in annotations:
+            meta = claim_meta.get(ann.claim_id)
+            if meta:
+                groups[meta[key]].append(ann)
+        report[f"by_{key}"] = {value: _fields_report(anns) for value, anns in sorted(groups.items())}
+    return report

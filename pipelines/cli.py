@@ -332,6 +332,61 @@ def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Lab
     report(pull(data_dir(), project))
 
 
+@annotate_app.command("agreement")
+def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON.")):
+    """Inter-annotator agreement: Krippendorff's alpha per field, Cohen's kappa per pair, by language and camp."""
+    from annotation.agreement import agreement_report
+    from pipelines.io import write_text_atomic
+    from pipelines.records import Annotation, Claim
+
+    data = data_dir()
+    annotations = read_records(data.table("annotations"), Annotation)
+    meta = {c.claim_id: {"language": c.language, "camp": c.camp} for c in read_records(data.table("claims"), Claim)}
+    result = agreement_report(annotations, meta)
+    target = data.reports_dir / "agreement.json"
+    write_text_atomic(target, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    table = Table("scope", *[f"alpha {f}" for f in result["alpha"]], "claims 2+")
+    rows = [("overall", result)] + [(f"{k[3:]}={v}", r) for k in ("by_language", "by_camp") for v, r in result.get(k, {}).items()]
+    for scope, r in rows:
+        table.add_row(scope, *["n/a" if a is None else f"{a:.3f}" for a in r["alpha"].values()], str(r["claims_with_overlap"]))
+    out.print(table)
+    for field, pairs in result["kappa"].items():
+        for pair, k in pairs.items():
+            console.print(f"kappa {field} {pair}: {k['kappa']:.3f} (n={k['n']})")
+    console.print(f"wrote {target}")
+
+
+@annotate_app.command("adjudicate")
+def annotate_adjudicate(threshold: float = typer.Option(0.7, help="Dawid–Skene confidence below this goes to review."),
+                        push_review: bool = typer.Option(False, help="Also push the review queue to Label Studio.")):
+    """Gold labels by majority vote and Dawid–Skene; write (and optionally push) the review queue."""
+    from annotation.adjudicate import adjudicate
+    from pipelines.io import write_text_atomic
+    from pipelines.records import Annotation
+
+    data = data_dir()
+    annotations = read_records(data.table("annotations"), Annotation)
+    gold, queue = adjudicate(annotations, threshold)
+    summary = StageSummary("adjudicate", records_in=len(annotations), records_out=len(gold))
+    target = data.root / "annotations" / "review_queue.jsonl"
+    lines = [json.dumps({"claim_id": q.claim_id, "reasons": list(q.reasons), "majority": q.majority,
+                         "dawid_skene": q.dawid_skene}, ensure_ascii=False) for q in queue]
+    write_text_atomic(target, "".join(line + "\n" for line in lines))
+    for q in queue:
+        for reason in q.reasons:
+            summary.skip(f"review:{reason}")
+    summary.outputs.append(str(target))
+    summary.notes.append(f"{len(queue)} of {len(gold)} claims need review")
+    if push_review:
+        from annotation.review import push_review_queue
+
+        summary.notes.append(push_review_queue(data, [q.claim_id for q in queue]))
+    report(summary)
+
+
 # --- release ---------------------------------------------------------------------------
 
 

@@ -79,8 +79,12 @@ def second_opinion(labels: dict, claim_id: str, who: int) -> dict:
             labels["verdict"] = NEIGHBOUR_VERDICT[labels["verdict"]]
         elif labels["checkworthy"] != "yes":
             labels["checkworthy"] = "no-opinion" if labels["checkworthy"] != "no-opinion" else "no-satire"
+        if labels.get("distortion") in ("overstates", "understates") and _unit(f"{who}:{claim_id}:distortion") < 0.3:
+            labels["distortion"] = "none"
     if labels.get("frames") and len(labels["frames"]) > 1 and _unit(f"{who}:{claim_id}:frames") < 0.3:
         labels["frames"] = labels["frames"][:-1]
+    if labels.get("evidence") and len(labels["evidence"]) > 1 and _unit(f"{who}:{claim_id}:evidence") < 0.25:
+        labels["evidence"] = labels["evidence"][:-1]
     labels["rationale"] = ""  # second annotators rarely write one
     return labels
 
