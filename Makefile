@@ -10,7 +10,7 @@ DEMO_EXPORT := annotation/demo/demo_export.json
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build test crawl extract claims annotations release baselines report labelstudio labelstudio-venv bench clean
+.PHONY: help build test crawl transcripts extract claims annotations release baselines report labelstudio labelstudio-venv bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 
 build: $(VENV)/.installed ## crawl the demo web (SOURCE=live: the real outlets) and cut a release with baselines and a report
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory crawl extract claims annotations release baselines report && \
+	$(MAKE) --no-print-directory crawl transcripts extract claims annotations release baselines report && \
 	echo "make build: done in $$(( $$(date +%s) - start )) s — release under datasets/scs-framing/releases/, baselines and report under $(DATA)/"
 
 test: $(VENV)/.installed ## run the test suite
@@ -32,6 +32,10 @@ test: $(VENV)/.installed ## run the test suite
 
 crawl: $(VENV)/.installed ## crawl outlets into the WARC archive ($(DATA)/raw)
 	$(FC) crawl --source $(SOURCE)
+
+transcripts: $(VENV)/.installed ## import the demo video transcript and its comments
+	$(FC) import-transcript crawlers/demo_inputs/explainer-desk-scs.vtt --comments crawlers/demo_inputs/explainer-desk-scs.comments.jsonl \
+	  --info crawlers/demo_inputs/explainer-desk-scs.info.json --camp western
 
 extract: $(VENV)/.installed ## extract articles from the archive
 	$(FC) extract

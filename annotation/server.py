@@ -114,12 +114,14 @@ class ServerHandle:
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
-    """True if nothing listens on host:port (Label Studio would silently move otherwise)."""
+    """True if nothing listens on host:port and we could bind it (Label Studio checks with a
+    connect and silently moves to the next port otherwise)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(1)
         if probe.connect_ex((host, port)) == 0:
             return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Django binds: TIME_WAIT is no obstacle
         try:
             sock.bind((host, port))
         except OSError:
@@ -289,8 +291,8 @@ def start_server(
         handle.startup_seconds = round(time.monotonic() - started, 1)
         if not _check_token(url, creds.token):
             raise FrameCheckError(
-                f"Label Studio at {url} rejects the API token ({creds.source}); it keeps the credentials of its first "
-                f"start in {ls_dir} — use those, or a new --data-dir"
+                f"Label Studio at {url} rejects the API token (from the {creds.source.replace('generated', 'generator')}); "
+                f"it keeps the credentials of its first start in {ls_dir} — use those, or a new --data-dir"
             )
     except BaseException:
         handle.stop()
@@ -315,8 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         stop_requested.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and Ctrl-C must still stop it
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
     print(f"starting Label Studio from {args.ls_venv} on {HOST}:{args.port}, data in {args.data_dir / 'labelstudio'} ...", flush=True)
     try:
         handle = start_server(args.data_dir, args.ls_venv, args.port, timeout=args.timeout)
@@ -330,11 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     kind = "first start (database set up)" if handle.first_start else "restart"
     print(f"Label Studio is up at {handle.url} — {kind} in {handle.startup_seconds} s, RSS {handle.rss_mb()} MB, pid {handle.pid}")
     print(f"  log: {handle.log_path}")
-    print(f"  admin: {creds.username} (credentials from the {creds.source})")
+    origin = {"generated": "generated now", "credentials file": "from its credentials file",
+              "environment": "from the environment", "arguments": "given"}[creds.source]
+    print(f"  admin: {creds.username} (credentials {origin})")
     if creds.source in ("generated", "credentials file"):
         cred_file = handle.data_dir / CREDENTIALS_FILE
-        print(f"  password and token: {cred_file} (mode 0600)")
-        print(f"  export LABEL_STUDIO_URL={handle.url} {ENV_TOKEN}=$(. {shlex.quote(str(cred_file))} && echo ${ENV_TOKEN})")
+        print(f"  password and API token: {cred_file} (mode 0600); to use them:")
+        print(f"  . {shlex.quote(str(cred_file))} && export LABEL_STUDIO_URL={handle.url}")
     else:
         print(f'  export LABEL_STUDIO_URL={handle.url} {ENV_TOKEN}="${ENV_TOKEN}"')
     print("Ctrl-C stops the server.", flush=True)

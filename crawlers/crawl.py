@@ -1,4 +1,13 @@
-"""Run a crawl: the registry's outlets (live) or the embedded demo web (offline default)."""
+"""Run a crawl: the registry's outlets (live), the embedded demo web (offline default), or
+any local site folder (test fixtures, benchmark mirrors) served on 127.0.0.1.
+
+Resuming. An unfinished run (stopped with Ctrl-C, or killed) is resumed by the next crawl
+into the same data directory. A clean stop leaves Scrapy's JOBDIR consistent (pending
+requests, seen fingerprints, spider state) and Scrapy resumes from it. A kill (SIGKILL,
+power loss) leaves it inconsistent — the seen-requests file is buffered and the disk queue's
+state is only written on close — so it is discarded: the crawl starts discovery again and
+every page the run already archived is served from the archive, not fetched or written
+again (see crawlers/archive.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +26,10 @@ from crawlers.archive import ArchiveWriter, new_run_id
 from crawlers.demo_server import DEMO_SITE, SiteServer
 from crawlers.registry import DEMO_REGISTRY, Outlet
 from crawlers.spiders.outlets import OutletSpider
-from pipelines.io import DataDir, StageSummary
+from pipelines.io import DataDir, SkipLog, StageSummary
 from pipelines.relevance import load_topic
 
-# The demo web is ours and local: no need to wait between requests.
+# The demo web and local fixture sites are ours and local: no need to wait between requests.
 DEMO_OVERRIDES = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
@@ -47,7 +56,7 @@ def run_crawl(
     data: DataDir,
     outlets: list[Outlet],
     *,
-    demo_root: Path | None = None,
+    site_root: Path | None = None,
     since: date | None = None,
     until: date | None = None,
     max_pages: int | None = None,
@@ -55,17 +64,24 @@ def run_crawl(
     jobdir: bool = True,
     http_cache: bool = False,
 ) -> StageSummary:
-    """Crawl the outlets into a new WARC run; with demo_root, serve that folder locally first."""
+    """Crawl the outlets into a WARC run; with site_root, serve that folder locally first.
+
+    `overrides` are Scrapy settings that win over everything else (`--setting KEY=VALUE`);
+    `DEMO_PROXY` in them routes plain-http requests through a proxy (a local server)."""
     summary = StageSummary("crawl")
-    # An unfinished run (killed, or stopped with Ctrl-C) is resumed rather than restarted.
     current = data.state / "crawl-current-run"
     resumed = current.exists()
     run_id = current.read_text().strip() if resumed else new_run_id()
     current.parent.mkdir(parents=True, exist_ok=True)
     current.write_text(run_id)
     jobdir_path = data.state / "scrapy-jobs" / run_id
+    if resumed and jobdir_path.exists() and not (jobdir_path / "spider.state").exists():
+        # no spider.state: the run was killed, not stopped; its JOBDIR cannot be trusted
+        shutil.rmtree(jobdir_path, ignore_errors=True)
+        summary.notes.append("the unfinished run was killed: discovery restarts, archived pages come from the archive")
     archive = ArchiveWriter(data, run_id)
-    server = SiteServer(demo_root) if demo_root else nullcontext()
+    summary.notes += archive.notes
+    server = SiteServer(site_root) if site_root else nullcontext()
     with server as srv, Progress(SpinnerColumn(), TextColumn("[bold]crawl[/] {task.description}"), TimeElapsedColumn()) as bar:
         task = bar.add_task("starting", total=None)
         counts = Counter()
@@ -75,18 +91,17 @@ def run_crawl(
             bar.update(task, description=f"{counts['fetched']} responses · last {response.url[:70]}")
 
         all_overrides = dict(overrides or {})
-        if demo_root:
+        if site_root:
             all_overrides = {**DEMO_OVERRIDES, "DEMO_PROXY": srv.proxy_url, **all_overrides}
         settings = build_settings(data, all_overrides, http_cache=http_cache)
         if jobdir:
             settings.set("JOBDIR", str(jobdir_path))
         process = CrawlerProcess(settings)
-        process.crawl(OutletSpider, outlets=outlets, topic=load_topic(), archive=archive, since=since, until=until,
+        crawler = process.create_crawler(OutletSpider)
+        process.crawl(crawler, outlets=outlets, topic=load_topic(), archive=archive, since=since, until=until,
                       max_pages=max_pages, progress=on_fetched)
         process.start()
-    manifest = archive.close()
-    current.unlink()
-    shutil.rmtree(jobdir_path, ignore_errors=True)
+    finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     if resumed:
         summary.notes.append(f"resumed unfinished run {run_id}")
     rows = list(archive.rows.values())
@@ -95,8 +110,24 @@ def run_crawl(
     for row in rows:
         if row.skip_reason:
             summary.skip(f"{row.kind}:{row.skip_reason}")
-    summary.outputs += [str(manifest), str(data.warc_dir)]
-    summary.notes.append(f"run {run_id}: {len(rows)} responses archived, {summary.records_out} relevant article pages")
+    if finish_reason == "shutdown":  # Ctrl-C: keep the run open, the next crawl resumes it
+        archive.suspend()
+        summary.notes.append(f"run {run_id} stopped before the end: run the same crawl again to resume it")
+        summary.outputs.append(str(data.warc_dir))
+        return summary
+    manifest = archive.close()
+    log = SkipLog(data, "crawl")
+    for row in sorted(rows, key=lambda r: (r.fetched_at, r.url)):
+        if row.skip_reason:
+            log.write(row.skip_reason, kind=row.kind, url=row.url, final_url=row.final_url, status=row.status,
+                      outlet=row.outlet_id, warc_file=row.warc_file, run=run_id)
+    log.close()
+    current.unlink()
+    shutil.rmtree(jobdir_path, ignore_errors=True)
+    summary.outputs += [str(manifest), str(data.warc_dir), str(log.path)]
+    archived = sum(1 for r in rows if r.warc_file)
+    summary.notes.append(f"run {run_id}: {archived} responses archived, {len(rows) - archived} failed fetches logged, "
+                         f"{summary.records_out} relevant article pages")
     return summary
 
 

@@ -3,10 +3,14 @@ every response to the WARC archive before anything else sees it."""
 
 from __future__ import annotations
 
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Headers
+from scrapy.http.response import Response
+from scrapy.responsetypes import responsetypes
+
+from crawlers.archive import H_CAMP, H_KIND, H_OUTLET, H_REQUEST_URL, decoded_body, read_response, sha256_hex, skip_for_status
 from pipelines.io import utc_now
 from pipelines.records import FetchRecord
-
-from crawlers.archive import sha256_hex
 
 
 class DemoProxyMiddleware:
@@ -26,48 +30,82 @@ class DemoProxyMiddleware:
 
 
 class WarcArchiveMiddleware:
-    """Archive each response (request + response records) and add its manifest row."""
+    """Archive each response (request + response records) and add its manifest row.
+
+    In a resumed run, a request this run already answered in an earlier session is served
+    from the archive (no network, nothing written twice), so the crawl rediscovers what it
+    had found and every page stays in the archive exactly once."""
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.retry_codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_response(self, request, response, spider=None):
+    def process_request(self, request, spider=None):
         spider = spider or self.crawler.spider
         archive = getattr(spider, "archive", None)
+        request.meta["fc_from_archive"] = False
         if archive is None:
+            return None
+        row = archive.archived_for(request.url)
+        if row is not None and row.status and row.status not in self.retry_codes:
+            try:
+                archived = read_response(archive.data.warc_dir / row.warc_file, row.warc_offset)
+            except Exception:
+                return None  # unreadable: fetch it again
+            headers = Headers({k: v for k, v in archived.headers.items()
+                               if k not in ("content-encoding", "transfer-encoding", "content-length")})
+            cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+            request.meta["fc_from_archive"] = True
+            request.meta["fc_warc"] = (row.warc_file, row.warc_offset)
+            return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
+                       request=request, flags=["archived"])
+        failed = archive.failed_before(request.url)
+        if failed is not None and failed.kind == request.meta.get("fc_kind", failed.kind):
+            raise IgnoreRequest(f"already failed in this run: {failed.skip_reason}")
+        return None
+
+    def process_response(self, request, response: Response, spider=None):
+        spider = spider or self.crawler.spider
+        archive = getattr(spider, "archive", None)
+        if archive is None or request.meta.get("fc_from_archive"):
             return response
         body = response.body
+        first_url = (request.meta.get("redirect_urls") or [request.url])[0]
+        status = response.status
+        outlet = spider.outlet_for(response.url) or spider.outlet_for(first_url)
+        kind = request.meta.get("fc_kind", "robots" if response.url.endswith("/robots.txt") else "other")
+        fetched_at = utc_now()
         warc_file, offset = archive.write_exchange(
             url=response.url,
             method=request.method,
             request_headers=_headers(request.headers),
-            status=response.status,
+            status=status,
             reason="",
             response_headers=_headers(response.headers),
             body=body,
+            fetched_at=fetched_at,
+            extra={H_KIND: kind, H_REQUEST_URL: first_url if first_url != response.url else "",
+                   H_OUTLET: outlet.id if outlet else "", H_CAMP: outlet.camp if outlet else ""},
         )
-        first_url = (request.meta.get("redirect_urls") or [request.url])[0]
-        status = response.status
-        skip = None if status == 200 else ("redirect" if 300 <= status < 400 else f"http_{status}")
-        outlet = spider.outlet_for(response.url) or spider.outlet_for(first_url)
+        encoding = response.headers.get(b"Content-Encoding", b"").decode("latin-1")
         archive.add(
             FetchRecord(
                 url=first_url,
                 final_url=response.url,
                 status=status,
-                fetched_at=utc_now(),
-                sha256=sha256_hex(body),
+                fetched_at=fetched_at,
+                sha256=sha256_hex(decoded_body(body, encoding)),
                 outlet_id=outlet.id if outlet else "",
                 camp=outlet.camp if outlet else "",
-                kind=request.meta.get("fc_kind", "robots" if response.url.endswith("/robots.txt") else "other"),
+                kind=kind,
                 content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
                 warc_file=warc_file,
                 warc_offset=offset,
-                skip_reason=skip,
+                skip_reason=skip_for_status(status),
                 run_id=archive.run_id,
             )
         )

@@ -133,3 +133,22 @@ def load_registry(path: Path = LIVE_REGISTRY) -> Registry:
             )
         )
     return Registry(outlets, path)
+
+
+def remember_registry(data, path: Path) -> Path:
+    """Keep a copy of a custom registry in the data directory (data/state/registries/), so
+    that later stages, and readers of the archive, know the outlets it was crawled with."""
+    import hashlib
+
+    body = Path(path).read_bytes()
+    target = data.state / "registries" / f"{Path(path).stem}-{hashlib.sha256(body).hexdigest()[:10]}.yaml"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    return target
+
+
+def data_dir_registries(data) -> list[Path]:
+    """The custom registries a data directory was crawled with (see remember_registry)."""
+    folder = data.state / "registries"
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []

@@ -25,7 +25,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
-DEPTH_LIMIT = 3
+# Every followed link adds one level, and so does every page of a paginated listing (page N of a
+# section is depth N): deep enough for years of a section archive; the registry's explicit follow
+# patterns keep crawler traps out, and --max-pages bounds the articles.
+DEPTH_LIMIT = 100
 REDIRECT_ENABLED = True
 
 COOKIES_ENABLED = False

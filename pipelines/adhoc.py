@@ -1,15 +1,23 @@
-"""Ad-hoc mining: any HTML, text, transcript or comment file → candidate claims as dicts."""
+"""Ad-hoc mining: any HTML, text, transcript or comment file → candidate claims as dicts.
+
+What `start`/`end` index, by kind of file (the `unit` field says which):
+- plain text (`unit: text`): the file's decoded text, so `text[start:end]` of the file is
+  the candidate;
+- HTML (`unit: page`): the article text FrameCheck extracts from the page;
+- captions .vtt/.srt (`unit: transcript`): the caption text without timings and repeats;
+- comment dumps .jsonl/.json (`unit: comment:<id>`): that comment's text."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipelines.claims import load_cues, mine_text
-from pipelines.extract import decode_html
+from pipelines.claims import EvidenceRetriever, load_cues, mine_text
+from pipelines.records import claim_id_for
 from pipelines.relevance import load_topic
 
 COMMENT_SUFFIXES = (".jsonl",)
+EVIDENCE_K = 3
 
 
 def _is_comment_dump(path: Path) -> bool:
@@ -22,23 +30,29 @@ def _is_comment_dump(path: Path) -> bool:
 
 
 def file_texts(path: Path) -> list[tuple[str, str]]:
-    """(unit id, text) pairs: one for a page or transcript, one per comment."""
+    """(unit id, text) pairs: one for a page, transcript or text file, one per comment."""
     from crawlers.transcripts import read_comments, transcript_text
+    from pipelines.extract import Skip, extract_html
 
     suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        import trafilatura
-
-        html = decode_html(path.read_bytes(), None)
-        text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
-        return [("page", text)]
+    if suffix in (".html", ".htm", ".xhtml"):
+        result = extract_html(path.read_bytes(), None, "", None, min_chars=None)
+        if isinstance(result, Skip):
+            raise ValueError(f"no article text ({result.reason})")
+        return [("page", result.text)]
     if _is_comment_dump(path):
         return [(f"comment:{c.comment_id}", c.text) for c in read_comments(path)]
-    return [("transcript" if suffix in (".vtt", ".srt") else "text", transcript_text(path))]
+    if suffix in (".vtt", ".srt"):
+        return [("transcript", transcript_text(path))]
+    return [("text", path.read_text(encoding="utf-8-sig", errors="replace"))]
 
 
-def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str], None]) -> Iterator[dict]:
+def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str], None],
+               evidence_k: int = EVIDENCE_K) -> Iterator[dict]:
+    from annotation.facts import load_facts
+
     topic, cues = load_topic(), load_cues()
+    retriever = EvidenceRetriever(load_facts()) if evidence_k else None
     for path in files:
         if not path.is_file():
             on_skip(path, "no such file")
@@ -48,9 +62,15 @@ def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str
         except Exception as exc:  # one unreadable file must not stop the others
             on_skip(path, f"{type(exc).__name__}: {exc}")
             continue
+        # comments under a video about the SCS are about it even when one alone does not say so
+        in_context = topic.is_relevant("\n".join(text for _unit, text in units))
         for unit, text in units:
-            for c in mine_text(text, topic, cues, min_score=min_score):
+            candidates = mine_text(text, topic, cues, min_score=min_score, in_context=in_context)
+            evidence = (retriever.top_k([c.text for c in candidates], evidence_k, [c.language for c in candidates])
+                        if retriever else [()] * len(candidates))
+            for c, ev in zip(candidates, evidence):
                 yield {
+                    "id": claim_id_for(f"{path}#{unit}", c.start, c.end),
                     "text": c.text,
                     "source_file": str(path),
                     "unit": unit,
@@ -61,4 +81,5 @@ def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str
                     "context_before": c.context_before,
                     "context_after": c.context_after,
                     "cues": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text} for s in c.cues],
+                    "evidence": [{"fact_id": e.fact_id, "score": e.score} for e in ev],
                 }

@@ -1,7 +1,11 @@
 """scikit-learn baselines: majority class, TF-IDF (word + character n-grams) logistic
 regression, and a linear SVM. Character n-grams cover Chinese without a segmenter.
 
-`train_and_evaluate` is shared by the release baselines and the LIAR check in bench/."""
+`train_and_evaluate` is shared by the release baselines (`release_baselines`, run by
+`framecheck release build` and `framecheck baselines`) and the LIAR check in bench/.
+Everything here is deterministic for the same rows (fixed seeds, scores rounded to four
+places), so the baseline results and plots can sit inside a byte-reproducible release;
+the fitted models (skops files, which embed zip times) are kept outside it."""
 
 from __future__ import annotations
 
@@ -17,6 +21,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 MODELS = ("majority", "logreg", "svm")
+MODEL_DESCRIPTIONS = {
+    "majority": "most frequent training label",
+    "logreg": "TF-IDF word 1-2-grams + char_wb 2-4-grams (sublinear tf) → LogisticRegression(C=1, class_weight=balanced)",
+    "svm": "TF-IDF word 1-2-grams + char_wb 2-4-grams (sublinear tf) → LinearSVC(C=0.1, class_weight=balanced)",
+}
+EVAL_SPLITS = ("test", "ood_test")
+BREAKDOWNS = ("language", "camp")
 
 
 def make_model(kind: str, seed: int = 0) -> Pipeline:
@@ -67,7 +78,12 @@ def evaluate(model, eval_set: EvalSet, label_names: list[str]) -> dict:
             pred = [predicted[i] for i in idx]
             result[f"by_{breakdown}"][value] = {
                 "n": len(idx),
+                "accuracy": round(float(accuracy_score(gold, pred)), 4),
                 "macro_f1": round(float(f1_score(gold, pred, labels=label_names, average="macro", zero_division=0)), 4),
+                "per_class_f1": {
+                    name: round(float(score), 4)
+                    for name, score in zip(label_names, f1_score(gold, pred, labels=label_names, average=None, zero_division=0))
+                },
             }
     return result
 
@@ -83,17 +99,152 @@ def _confusion(gold: list[str], predicted: list[str], names: list[str]) -> list[
 
 def train_and_evaluate(train_texts: list[str], train_labels: list[str], eval_sets: list[EvalSet],
                        label_names: list[str], kinds=MODELS, seed: int = 0, model_dir: Path | None = None,
-                       task: str = "task") -> dict:
-    """Fit each model kind on the training rows; score every eval set. Models saved with skops."""
+                       task: str = "task", keep_models: dict | None = None, make=make_model) -> dict:
+    """Fit each model kind on the training rows; score every eval set.
+
+    Models are saved with skops into model_dir (never pickle), and/or put into keep_models
+    as `<task>-<kind>` → fitted pipeline, for the caller to save later."""
     results = {}
     if len(set(train_labels)) < 2:
         return {"skipped": f"training labels have fewer than two classes ({sorted(set(train_labels))})"}
     for kind in kinds:
-        model = make_model(kind, seed).fit(train_texts, train_labels)
+        model = make(kind, seed).fit(train_texts, train_labels)
         results[kind] = {es.name: evaluate(model, es, label_names) for es in eval_sets}
+        if keep_models is not None:
+            keep_models[f"{task}-{kind}"] = model
         if model_dir is not None:
-            import skops.io as sio
-
-            model_dir.mkdir(parents=True, exist_ok=True)
-            sio.dump(model, model_dir / f"{task}-{kind}.skops")
+            save_models(model_dir, {f"{task}-{kind}": model})
     return results
+
+
+def compact(model):
+    """Make a fitted pipeline cheap to save without changing its predictions.
+
+    A TfidfVectorizer's vocabulary_ maps terms to numpy integers, which skops stores as one
+    array file each (tens of thousands of zip members, minutes to write); plain ints are
+    stored inline. stop_words_ (terms cut by max_features) is introspection only and,
+    per scikit-learn's docs, safe to drop before persisting."""
+    stack = [model]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Pipeline):
+            stack += [step for _, step in item.steps]
+        elif isinstance(item, FeatureUnion):
+            stack += [transformer for _, transformer in item.transformer_list]
+        elif isinstance(item, TfidfVectorizer) and hasattr(item, "vocabulary_"):
+            item.vocabulary_ = {term: int(index) for term, index in item.vocabulary_.items()}
+            if hasattr(item, "stop_words_"):
+                item.stop_words_ = None
+    return model
+
+
+def save_models(model_dir: Path, models: dict) -> list[Path]:
+    """Save fitted pipelines with skops (`<name>.skops`), each written atomically."""
+    import os
+    import tempfile
+
+    import skops.io as sio
+
+    model_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, model in sorted(models.items()):
+        target = model_dir / f"{name}.skops"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=model_dir)
+        os.close(fd)
+        try:
+            sio.dump(compact(model), tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        paths.append(target)
+    return paths
+
+
+# --- The release's tasks ---------------------------------------------------------------
+
+
+def _select_checkworthy(frame):
+    return frame[frame["checkworthy"] == "yes"]
+
+
+TASKS = {
+    # task → (rows used, gold labels of a frame, label names from the release's names)
+    "checkworthy": (lambda f: f, lambda f: ["yes" if v == "yes" else "no" for v in f["checkworthy"]], lambda names: ["yes", "no"]),
+    "verdict": (_select_checkworthy, lambda f: list(f["verdict"]), lambda names: list(names["verdict"])),
+    "distortion": (_select_checkworthy, lambda f: list(f["distortion"]), lambda names: list(names["distortion"])),
+}
+TASK_NOTES = {
+    "checkworthy": "all claims; yes vs. no (the three no-* labels merged)",
+    "verdict": "check-worthy claims; five verdicts",
+    "distortion": "check-worthy claims; direction of distortion",
+}
+
+
+def release_baselines(frames: dict, names: dict[str, list[str]], seed: int = 0, keep_models: dict | None = None) -> dict:
+    """Train on the train split, score test and ood_test, per task (labels as names in frames).
+
+    frames: split → pandas DataFrame with text, language, camp and label columns as names."""
+    if "train" not in frames:
+        raise ValueError("the release has no train split to fit baselines on")
+    results = {"seed": seed, "models": dict(MODEL_DESCRIPTIONS), "tasks": {}}
+    for task, (select, labels_of, label_names_of) in TASKS.items():
+        label_names = label_names_of(names)
+        train = select(frames["train"])
+        eval_sets = []
+        for split in EVAL_SPLITS:
+            if split in frames:
+                frame = select(frames[split])
+                eval_sets.append(EvalSet(split, list(frame["text"]), labels_of(frame),
+                                         {key: list(frame[key]) for key in BREAKDOWNS}))
+        results["tasks"][task] = {
+            "description": TASK_NOTES[task],
+            "labels": label_names,
+            "train_size": len(train),
+            "eval_sizes": {es.name: len(es.texts) for es in eval_sets},
+            "results": train_and_evaluate(list(train["text"]), labels_of(train), eval_sets, label_names,
+                                          seed=seed, task=task, keep_models=keep_models),
+        }
+    return results
+
+
+def confusion_png(task: str, task_result: dict, kinds=("logreg", "svm")) -> bytes | None:
+    """One PNG per task: confusion matrices, a row per model, a column per eval split.
+
+    Byte-reproducible: Agg backend, fixed size and dpi, no Software or date metadata."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = task_result.get("results", {})
+    kinds = [k for k in kinds if k in results]
+    splits = [s for s in EVAL_SPLITS if any(s in results[k] and results[k][s].get("n") for k in kinds)]
+    if not kinds or not splits:
+        return None
+    labels = task_result["labels"]
+    with plt.rc_context({"font.size": 8, "svg.hashsalt": "framecheck"}):
+        fig, axes = plt.subplots(len(kinds), len(splits), figsize=(3.4 * len(splits), 3.0 * len(kinds)), squeeze=False)
+        for i, kind in enumerate(kinds):
+            for j, split in enumerate(splits):
+                ax = axes[i][j]
+                matrix = np.array(results[kind][split].get("confusion") or np.zeros((len(labels), len(labels))))
+                ax.imshow(matrix, cmap="Blues")
+                for (r, c), value in np.ndenumerate(matrix):
+                    ax.text(c, r, str(int(value)), ha="center", va="center",
+                            color="white" if value > matrix.max() / 2 else "black", fontsize=7)
+                ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=6)
+                ax.set_yticks(range(len(labels)), labels, fontsize=6)
+                macro = results[kind][split].get("macro_f1")
+                ax.set_title(f"{kind} · {split} (macro-F1 {macro:.3f})" if macro is not None else f"{kind} · {split}", fontsize=8)
+                ax.set_xlabel("predicted", fontsize=7)
+                ax.set_ylabel("gold", fontsize=7)
+        fig.suptitle(f"{task}: confusion matrices", fontsize=9)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+        plt.close(fig)
+    return buffer.getvalue()

@@ -1,11 +1,14 @@
-"""The dataset card's Markdown body (the YAML front matter is written by release.py)."""
+"""The dataset card's Markdown body (the YAML front matter is written by release.py).
+
+Every figure in the card comes from the release's own rows, the agreement report, the
+baseline results and the changelog diff, so the card is byte-reproducible with the release."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from annotation.schema import LabelSchema
-from pipelines.release import ReleaseDefinition, ReleaseTables, distribution
+from pipelines.release import SPLITS, ReleaseDefinition, ReleaseTables, distribution
 
 DEMO_WARNING = (
     "> **Demo corpus — not real coverage.** This release was built from FrameCheck's embedded demo web: "
@@ -13,28 +16,150 @@ DEMO_WARNING = (
     "synthetic demo annotations. Do not use it to draw conclusions about any real outlet."
 )
 
+GUIDELINES = "annotation/GUIDELINES.md"
+
+
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
 
 def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def _dist_table(dist: dict[str, Counter], names: list[str], by: str) -> str:
-    rows = [[key] + [dist[key].get(n, 0) for n in names] for key in sorted(dist)]
-    return _table([by] + names, rows) if rows else "_none_"
+    rows = [[key] + [dist[key].get(n, 0) for n in names] + [sum(dist[key].values())] for key in sorted(dist)]
+    return _table([by] + names + ["total"], rows) if rows else "_none_"
 
 
-def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: ReleaseTables, agreement: dict, split_info: dict) -> str:
+def _frames_dist(claims: list[dict], names: list[str], by: str) -> dict[str, Counter]:
+    table: dict[str, Counter] = {}
+    for row in claims:
+        for index in row["frames"] or []:
+            table.setdefault(row[by], Counter())[names[index]] += 1
+    return table
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _agreement_section(agreement: dict) -> list[str]:
+    alpha = agreement.get("alpha", {})
+    fields = list(alpha)
+    parts = [
+        _table(
+            ["figure", "value"],
+            [
+                ["annotators", agreement.get("annotators", 0)],
+                ["annotations", agreement.get("annotations", 0)],
+                ["claims annotated", agreement.get("claims", 0)],
+                ["claims with 2+ annotators", agreement.get("claims_with_overlap", 0)],
+            ]
+            + [[f"Krippendorff's alpha, {f} ({'nominal' if f in ('checkworthy', 'verdict', 'distortion') else 'Jaccard set distance'})",
+                _fmt(v)] for f, v in alpha.items()],
+        )
+    ]
+    for key in ("language", "camp"):
+        groups = agreement.get(f"by_{key}") or {}
+        if groups:
+            parts.append(f"Krippendorff's alpha by {key}:")
+            parts.append(_table([key, "annotations", "claims with 2+"] + fields,
+                                [[g, r.get("annotations", 0), r.get("claims_with_overlap", 0)] + [_fmt(r["alpha"].get(f)) for f in fields]
+                                 for g, r in groups.items()]))
+    kappa_rows = []
+    for field, pairs in (agreement.get("kappa") or {}).items():
+        for pair, figures in pairs.items():
+            kappa_rows.append([field, pair, f"{figures['kappa']:.3f}", figures["n"]])
+    if kappa_rows:
+        parts.append("Cohen's kappa per annotator pair (pseudonymized annotators):")
+        parts.append(_table(["field", "pair", "kappa", "claims"], kappa_rows))
+    return parts
+
+
+def _schema_section(schema: LabelSchema) -> str:
+    rows = []
+    for field in schema.fields:
+        for choice in field.choices:
+            rows.append([field.name, f"`{choice.value}`", choice.hint])
+    return _table(["field", "label", "definition"], rows)
+
+
+def _baselines_section(baselines: dict | None, plots: dict[str, str]) -> list[str]:
+    if not baselines:
+        return ["_Baselines were not run for this release._"]
+    parts = [
+        "Trained on `train`, scored on `test` and the out-of-distribution `ood_test` (held-out outlets) by "
+        "`pipelines/baselines.py` (scikit-learn; seed " + str(baselines.get("seed", 0)) + "). Full figures, confusion "
+        "matrices and per-class F1 by language and camp are in `baselines/baselines.json`. Models are saved with skops "
+        "outside the release (`data/baselines/<release>/models/`): skops files embed zip times and would break the "
+        "release's byte-reproducibility.",
+        _table(["model", "description"], [[k, v] for k, v in baselines.get("models", {}).items()]),
+    ]
+    for task, task_result in baselines.get("tasks", {}).items():
+        labels = task_result.get("labels", [])
+        parts.append(f"### Baselines: {task}")
+        parts.append(f"{task_result.get('description', '')}; train n={task_result.get('train_size', 0)}, "
+                     + ", ".join(f"{s} n={n}" for s, n in task_result.get("eval_sizes", {}).items()) + ".")
+        results = task_result.get("results", {})
+        if "skipped" in results:
+            parts.append(f"_Skipped: {results['skipped']}._")
+            continue
+        rows, group_rows = [], []
+        for model, by_split in results.items():
+            for split, r in by_split.items():
+                if not r.get("n"):
+                    continue
+                rows.append([model, split, r["n"], f"{r['accuracy']:.3f}", f"{r['macro_f1']:.3f}"]
+                            + [f"{r['per_class_f1'].get(label, 0):.3f}" for label in labels])
+                for breakdown in ("language", "camp"):
+                    for group, g in (r.get(f"by_{breakdown}") or {}).items():
+                        group_rows.append([model, split, f"{breakdown}={group}", g["n"], f"{g['macro_f1']:.3f}"]
+                                          + [f"{g.get('per_class_f1', {}).get(label, 0):.3f}" for label in labels])
+        parts.append(_table(["model", "split", "n", "accuracy", "macro-F1"] + [f"F1 {label}" for label in labels], rows))
+        if group_rows:
+            parts.append("By language and camp:")
+            parts.append(_table(["model", "split", "group", "n", "macro-F1"] + [f"F1 {label}" for label in labels], group_rows))
+        if task in plots:
+            parts.append(f"![Confusion matrices for {task}]({plots[task]})")
+    return parts
+
+
+def _changes_section(diff, version: str) -> str:
+    if diff is None:
+        return "See `CHANGELOG.md`."
+    if diff.previous_version is None:
+        return f"First release ({diff.after} claims). `CHANGELOG.md` lists the changes of every later version by claim id."
+    return (f"Compared with {diff.previous_version}: {len(diff.added)} claims added, {len(diff.removed)} removed, "
+            f"{len(diff.relabeled)} relabeled, {len(diff.moved)} moved between splits ({diff.before} → {diff.after}). "
+            "Claim ids of every change are in `CHANGELOG.md`.")
+
+
+def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: ReleaseTables, agreement: dict, split_info: dict,
+              context: dict | None = None) -> str:
+    context = context or {}
     claims = [row for rows in tables.rows["claims"].values() for row in rows]
     articles = [row for rows in tables.rows["articles"].values() for row in rows]
-    outlets = Counter((a["outlet"], a["outlet_name"], a["camp"], a["language"]) for a in articles)
+    outlets = Counter((a["outlet"], a["outlet_name"], a["camp"], a["language"], a["text_redistributed"]) for a in articles)
+    claims_per_outlet = Counter(c["outlet"] for c in claims)
     split_rows = [[cfg, s["name"], s["num_examples"]] for cfg, splits in split_info.items() for s in splits]
-    verdicts, distortions = schema.class_names("verdict"), schema.class_names("distortion")
-    alpha = agreement.get("alpha", {})
+    checkworthy = schema.class_names("checkworthy")
+    verdicts, distortions, frames = schema.class_names("verdict"), schema.class_names("distortion"), schema.class_names("frames")
+    withheld = sum(1 for a in articles if not a["text_redistributed"])
+    repo = definition.hub_repo or f"<org>/{definition.name}"
+    by_split_camp = Counter((split, row["camp"], row["language"]) for split, rows in tables.rows["claims"].items() for row in rows)
     parts = [
         f"# {definition.pretty_name} (v{definition.version})",
         DEMO_WARNING if definition.demo else "",
+        "## Loading",
+        "```python\nfrom datasets import load_dataset\n\n"
+        f'claims = load_dataset("{repo}", "claims", revision="v{definition.version}")  # also: articles, facts, spans\n'
+        'print(claims["train"].features["verdict"].names)\n```',
+        "Configs: " + ", ".join(f"`{cfg}` ({sum(s['num_examples'] for s in splits)} rows)" for cfg, splits in split_info.items())
+        + ". Label columns are `ClassLabel`s (integers; `-1` = not labeled, e.g. the verdict of a claim that is not check-worthy). "
+        "`croissant.json` describes the same files in MLCommons Croissant 1.0; `SHA256SUMS` lists every file's hash.",
         "## Motivation",
         definition.description,
         "Western coverage often describes one national score that watches everything a citizen does; the documented "
@@ -42,49 +167,92 @@ def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: Releas
         "private scores). Chinese state media distort in the other direction. Each claim is labeled against a cited fact "
         "base of the documented reality, so both directions of distortion can be measured.",
         "## Sources",
-        _table(["outlet", "name", "camp", "language", "articles"], [[o, n, c, l, k] for (o, n, c, l), k in sorted(outlets.items())]),
+        _table(["outlet", "name", "camp", "language", "articles", "claims", "full text shipped"],
+               [[o, n, c, lang, k, claims_per_outlet.get(o, 0), "yes" if r else "no (rehydrate)"]
+                for (o, n, c, lang, r), k in sorted(outlets.items())]),
+        f"The fact base (`facts` config, {sum(len(r) for r in tables.rows['facts'].values())} facts) gives each fact in English and "
+        "Chinese with its validity dates and primary sources (laws, State Council and court documents, official statistics) "
+        "as JSON in `sources_json`.",
         "## Collection",
         "Pages were crawled with Scrapy (robots.txt obeyed, per-domain delays, honest User-Agent) into a WARC archive; "
         "article text was extracted with trafilatura from the archive, exact and near-duplicate (MinHash LSH) copies were "
         "grouped, off-topic pages were dropped by a bilingual topic score, and candidate claims were mined sentence by "
-        "sentence with a check-worthiness score. `warc_file`, `warc_offset` and `body_sha256` give every article's provenance.",
+        "sentence with a check-worthiness score (`checkworthiness`) and sensational-cue spans from a lexicon. "
+        "`warc_file`, `warc_offset` and `body_sha256` give every article's provenance.",
         "## Annotation",
-        "Annotators labeled each claim in Label Studio against the fact base (`facts` config), following "
-        "`annotation/GUIDELINES.md`: check-worthiness, verdict, distortion direction, frames, sensational spans, "
-        "evidence fact ids and a rationale. Gold labels are the majority vote; set-valued fields keep labels chosen by at "
-        "least half of the annotators.",
-        _table(
-            ["figure", "value"],
-            [
-                ["annotators", agreement.get("annotators", 0)],
-                ["annotations", agreement.get("annotations", 0)],
-                ["claims with 2+ annotators", agreement.get("claims_with_overlap", 0)],
-            ]
-            + [[f"Krippendorff's alpha ({f}, nominal)", "n/a" if v is None else f"{v:.3f}"] for f, v in alpha.items()],
-        ),
+        f"Annotators labeled each claim in Label Studio against the fact base (`facts` config), following the guidelines "
+        f"(`{GUIDELINES}` in the FrameCheck repository): check-worthiness, verdict, distortion direction, frames, "
+        "sensational spans, evidence fact ids and a rationale. Gold labels are the majority vote; set-valued fields keep "
+        "labels chosen by at least half of the annotators; `agreement` is the share of annotators behind the gold "
+        "check-worthiness times the share behind the gold verdict, and `annotator_count` says how many labeled the claim. "
+        "The labels, from the one label schema that also generates the Label Studio config:",
+        _schema_section(schema),
+        "### Agreement",
+        *_agreement_section(agreement),
         "## Splits",
         "Claims are split by article group (an article and its syndicated near-duplicate copies form one group), so no "
-        f"article is in two splits. The split of a group is a hash of the seed ({definition.seed}) and its group id, so "
-        "it stays the same across releases. Outlets held out as an out-of-distribution test: "
-        + (", ".join(definition.ood_outlets) or "none") + ".",
+        f"article is in two splits. The split of a group is a hash of the seed ({definition.seed}) and its group id with "
+        "ratios " + ", ".join(f"{k} {v}" for k, v in definition.ratios.items()) + ", so it stays the same across "
+        "releases and does not depend on the order of the rows. Outlets held out as an out-of-distribution test "
+        "(`ood_test`, every article of theirs, and any group with a copy of theirs): "
+        + (", ".join(definition.ood_outlets) or "none") + ". The articles and spans configs follow their claims' splits; "
+        "the facts config has one split (`train`: it is the reference, not training data).",
         _table(["config", "split", "rows"], split_rows),
+        "Claims by split, camp and language:",
+        _table(["split", "camp", "language", "claims"],
+               [[s, c, lang, n] for (s, c, lang), n in sorted(by_split_camp.items(), key=lambda kv: (SPLITS.index(kv[0][0]), kv[0][1:]))]),
         "## Label distributions",
+        "### Check-worthiness by camp",
+        _dist_table(distribution(claims, "checkworthy", "camp", checkworthy), checkworthy, "camp"),
+        "### Check-worthiness by language",
+        _dist_table(distribution(claims, "checkworthy", "language", checkworthy), checkworthy, "language"),
         "### Verdict by camp",
         _dist_table(distribution(claims, "verdict", "camp", verdicts), verdicts, "camp"),
         "### Verdict by language",
         _dist_table(distribution(claims, "verdict", "language", verdicts), verdicts, "language"),
         "### Distortion direction by camp",
         _dist_table(distribution(claims, "distortion", "camp", distortions), distortions, "camp"),
+        "### Distortion direction by language",
+        _dist_table(distribution(claims, "distortion", "language", distortions), distortions, "language"),
+        "### Frames by camp (a claim can carry several)",
+        _dist_table(_frames_dist(claims, frames, "camp"), frames, "camp"),
+        "### Frames by language",
+        _dist_table(_frames_dist(claims, frames, "language"), frames, "language"),
+        "## Baselines",
+        *_baselines_section(context.get("baselines"), context.get("baseline_plots") or {}),
         "## Known biases and limitations",
         "- Claims are mined by a lexicon and a heuristic check-worthiness score: claims phrased without the lexicon's terms "
         "are missed, and the candidate set leans towards sentences with figures and named actors.\n"
+        "- Only claims that were annotated are released; annotators saw the evidence candidates the retriever proposed, "
+        "which may anchor their choice of facts.\n"
         "- The fact base covers documents up to late 2025; claims about later events are judged against older facts.\n"
-        "- Outlet coverage is uneven across camps and languages; per-camp figures on small counts are noisy.\n"
-        "- Parquet files are byte-reproducible only with the same pyarrow version (the footer records it).",
+        "- Outlet coverage is uneven across camps and languages; per-camp and per-language figures on small counts are noisy, "
+        "and the out-of-distribution test has one outlet per side.\n"
+        "- Camps are assigned per outlet, not per article or author; an outlet's camp is a coarse proxy for its stance.\n"
+        "- Language identification is automatic; Traditional Chinese is rare and mixed-language sentences are labeled by "
+        "their dominant script.\n"
+        "- Parquet files are byte-reproducible only with the same pyarrow version (the footer records it); baseline scores "
+        "and plots only with the same scikit-learn, NumPy and matplotlib versions."
+        + ("\n- **This is a demo build**: outlets, articles and annotations are fictional; the figures above describe the "
+           "demo, not the media." if definition.demo else ""),
         "## Licensing",
-        f"Annotations, fact base and card: {definition.license}. Article text ships only for outlets whose registry entry "
-        "allows redistribution (`text_redistributed`); for the others the release carries URLs, offsets and hashes, and "
-        "`framecheck release rehydrate` restores text locally from the archive.",
+        f"Annotations, fact base, card and metadata: {definition.license}. Article text ships only for outlets whose "
+        "registry entry allows redistribution (`text_redistributed`"
+        + (f"; {withheld} articles of this release are withheld" if withheld else "; every article of this release is shipped")
+        + "). For the others the release carries URLs, WARC file names, offsets and hashes (`body_sha256` of the archived "
+        "response, `text_sha256` of the extracted text). Whoever holds the crawl archive restores their text locally with\n\n"
+        "```bash\nframecheck --data-dir DATA release rehydrate RELEASE_FOLDER  # writes DATA/rehydrated/<release>/articles/*.parquet\n```\n\n"
+        "which reads each response record from the WARC archive by `warc_file` and `warc_offset`, checks `body_sha256`, "
+        "re-extracts the text with the pipeline's extractor and checks `text_sha256`; without the archive, refetch the URLs "
+        "(`framecheck crawl`) first. Claim sentences, their short contexts and titles are shipped for every outlet, as "
+        "quotations for research; the original publishers retain the copyright of their articles.",
+        "## Files and reproducibility",
+        "`data/<config>/<split>.parquet` (the configs), `README.md` (this card), `croissant.json` (Croissant metadata with "
+        "each Parquet file's sha256), `baselines/` (`baselines.json` and confusion-matrix PNGs), `CHANGELOG.md` (claim-level "
+        "changes, newest first) and `SHA256SUMS` (every other file's sha256). Rebuilding the same inputs with the same "
+        "library versions gives byte-identical files; a version is never overwritten.",
+        "## Changes in this version",
+        _changes_section(context.get("changelog"), definition.version),
         "## Citation",
         "```bibtex\n" + definition.citation + "\n```" if definition.citation else "",
         f"Contact: {definition.contact}" if definition.contact else "",

@@ -88,9 +88,11 @@ def _parse_date(value: Optional[str], name: str) -> Optional[date]:
 
 def combined_registry():
     """Live and demo outlets together: demo domains (*.example) never clash with real ones."""
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, Registry, load_registry
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, Registry, data_dir_registries, load_registry
 
-    registries = [load_registry(p) for p in (DEMO_REGISTRY, LIVE_REGISTRY) if p.exists()]
+    # registries a crawl of this data directory used come first: their outlets own their URLs
+    paths = data_dir_registries(data_dir()) + [p for p in (DEMO_REGISTRY, LIVE_REGISTRY) if p.exists()]
+    registries = [load_registry(p) for p in paths]
     return Registry([o for r in registries for o in r.outlets], registries[0].path)
 
 
@@ -148,34 +150,115 @@ def crawl(
     max_pages: Optional[int] = typer.Option(None, help="Stop scheduling article pages after this many."),
     http_cache: bool = typer.Option(False, help="Use Scrapy's HTTP cache (development only)."),
     force: bool = typer.Option(False, help="Crawl even when the demo web is unchanged since the last crawl."),
+    registry_file: Optional[Path] = typer.Option(None, "--registry", help="Outlet registry YAML (default: the demo or live registry; with --from-warc both)."),
+    site_root: Optional[Path] = typer.Option(None, "--site-root", help="Serve this folder on 127.0.0.1 and crawl it instead of the network (default with --source demo: the demo web)."),
+    proxy: Optional[str] = typer.Option(None, "--proxy", help="Send plain-http requests through this HTTP proxy (e.g. a local mirror server)."),
+    setting: list[str] = typer.Option(None, "--setting", help="Scrapy setting KEY=VALUE (YAML value), overriding all others (repeatable)."),
+    from_warc: list[Path] = typer.Option(None, "--from-warc", help="Replay these WARC files or folders (no network) into a new manifest; "
+                                         "foreign WARCs (e.g. CC-NEWS) are filtered by the registry's domains and the topic."),
+    paths: Optional[list[Path]] = typer.Argument(None, help="More WARC files or folders for --from-warc.", show_default=False),
 ):
-    """Crawl outlets into the WARC archive and a crawl manifest."""
+    """Crawl outlets into the WARC archive and a crawl manifest (or replay WARC files with --from-warc)."""
+    import yaml
+
     from crawlers.crawl import run_crawl
     from crawlers.demo_server import DEMO_SITE
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry, remember_registry
     from pipelines.relevance import TOPIC_FILE
 
     if source not in ("demo", "live"):
         raise FrameCheckError(f"--source: {source!r} is neither 'demo' nor 'live'")
-    since_date, until_date = _parse_date(since, "since"), _parse_date(until, "until")
     data = data_dir()
-    registry_path = DEMO_REGISTRY if source == "demo" else LIVE_REGISTRY
+    warcs = list(from_warc or []) + list(paths or [])
+    if paths and not from_warc:
+        raise FrameCheckError(f"{paths[0]}: unexpected argument (WARC files to replay go after --from-warc)")
+    if warcs:
+        from crawlers.replay import run_replay
+        from pipelines.relevance import load_topic
+
+        registry = load_registry(registry_file) if registry_file else combined_registry()
+        if registry_file:
+            remember_registry(data, registry_file)
+        chosen = registry.select(outlet or None, camp)
+        if not chosen:
+            raise FrameCheckError(f"{registry.path}: no outlet matches --outlets/--camp")
+        report(run_replay(data, warcs, chosen, load_topic()))
+        return
+    overrides = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise FrameCheckError(f"--setting: {item!r} is not KEY=VALUE")
+        try:
+            overrides[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            overrides[key.strip()] = value
+    if proxy:
+        overrides["DEMO_PROXY"] = proxy
+    since_date, until_date = _parse_date(since, "since"), _parse_date(until, "until")
+    registry_path = registry_file or (DEMO_REGISTRY if source == "demo" else LIVE_REGISTRY)
     registry = load_registry(registry_path)
     chosen = registry.select(outlet or None, camp)
     if not chosen:
         raise FrameCheckError(f"{registry_path}: no outlet matches --outlets/--camp")
-    params = {"source": source, "outlets": sorted(o.id for o in chosen), "since": since, "until": until, "max": max_pages}
-    print_ = fingerprint([DEMO_SITE, registry_path, TOPIC_FILE], params)
+    if registry_file:
+        remember_registry(data, registry_file)
+    root = site_root or (DEMO_SITE if source == "demo" and not proxy else None)
+    if root is not None and not root.is_dir():
+        raise FrameCheckError(f"--site-root: {root} is not a folder")
+    params = {"source": source, "outlets": sorted(o.id for o in chosen), "since": since, "until": until, "max": max_pages,
+              "settings": overrides}
+    print_ = fingerprint([p for p in (root, registry_path, TOPIC_FILE) if p], params)
     manifests = sorted(data.manifest_dir.glob("*.parquet"))
-    if source == "demo" and not force and manifests and is_unchanged(data, "crawl", print_, manifests[-1:]):
+    unfinished = (data.state / "crawl-current-run").exists()
+    if (source == "demo" and not force and not unfinished and manifests
+            and is_unchanged(data, "crawl", print_, manifests[-1:])):
         report(StageSummary("crawl", unchanged=True, outputs=[str(data.manifest_dir)]))
         return
-    summary = run_crawl(data, chosen, demo_root=DEMO_SITE if source == "demo" else None,
-                        since=since_date, until=until_date,
-                        max_pages=max_pages, http_cache=http_cache)
+    summary = run_crawl(data, chosen, site_root=root, since=since_date, until=until_date,
+                        max_pages=max_pages, overrides=overrides, http_cache=http_cache)
+    if (data.state / "crawl-current-run").exists():  # stopped (Ctrl-C) before the end: resumable
+        report(summary)
+        raise typer.Exit(130)
     if source == "demo":
         mark_done(data, "crawl", print_)
     report(summary)
+
+
+@app.command("import-transcript")
+def import_transcript(
+    transcript: Optional[Path] = typer.Argument(None, help="Transcript: .vtt, .srt or plain text (plain text may end with numbered comments)."),
+    comments: Optional[Path] = typer.Option(None, "--comments", help="Comment dump: JSON lines, or a yt-dlp info JSON with `comments`."),
+    info: Optional[Path] = typer.Option(None, "--info", help="yt-dlp info JSON: title, channel, upload date, URL (and comments, if any)."),
+    channel: Optional[str] = typer.Option(None, help="Channel name (default: from --info)."),
+    outlet_id: Optional[str] = typer.Option(None, "--outlet", help="Attach to this registry outlet (its name and camp)."),
+    camp: Optional[str] = typer.Option(None, help="Camp of the channel (western, chinese_state, …)."),
+    url: Optional[str] = typer.Option(None, help="Video URL (default: from --info, else an urn: from the files' hash)."),
+    published: Optional[str] = typer.Option(None, "--date", help="Publication date, YYYY[-MM[-DD]] (default: from --info)."),
+    title: Optional[str] = typer.Option(None, help="Video title (default: from --info, else the file name)."),
+):
+    """Import a video transcript and its comments as sources of their own kind (commenter names pseudonymized)."""
+    from crawlers.transcripts import import_transcript as run_import
+
+    if camp is not None:
+        from crawlers.registry import CAMPS
+
+        if camp not in CAMPS:
+            raise FrameCheckError(f"--camp: {camp!r} is not one of {', '.join(CAMPS)}")
+    data = data_dir()
+    files = [p for p in (transcript, comments, info) if p is not None]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise FrameCheckError(f"{missing[0]}: no such file")
+    params = {"channel": channel, "outlet": outlet_id, "camp": camp, "url": url, "date": published, "title": title,
+              "files": [str(p) for p in files]}
+    print_ = fingerprint(files, params)
+    if is_unchanged(data, "import-transcript", print_, [data.table("transcripts")]):
+        report(StageSummary("import-transcript", unchanged=True, outputs=[str(data.table("transcripts"))]))
+        return
+    report(run_import(data, transcript, comments, info, channel=channel, outlet_id=outlet_id, camp=camp, url=url,
+                      published=published, title=title, registry=combined_registry() if outlet_id else None))
+    mark_done(data, "import-transcript", print_)
 
 
 # --- extract ---------------------------------------------------------------------------
@@ -185,45 +268,22 @@ def crawl(
 def extract(workers: int = typer.Option(1, help="Worker processes for extraction."),
             force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Extract articles from the archive, score relevance, and mark syndicated duplicates."""
-    from pipelines.dedup import deduplicate
-    from pipelines.extract import Skip, article_fetches, extract_all, manifest_rows
+    from pipelines.extract import manifest_rows, run_extract
     from pipelines.relevance import TOPIC_FILE, load_topic
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY
-    from pipelines.records import Article
+    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, data_dir_registries
 
     data = data_dir()
-    summary = StageSummary("extract")
     target = data.table("articles")
-    rows = manifest_rows(data)
-    print_ = fingerprint(sorted(data.manifest_dir.glob("*.parquet")) + [TOPIC_FILE, DEMO_REGISTRY, LIVE_REGISTRY])
+    rows = manifest_rows(data)  # no manifest: a one-line error before anything is written
+    print_ = fingerprint(sorted(data.manifest_dir.glob("*.parquet")) + [TOPIC_FILE, DEMO_REGISTRY, LIVE_REGISTRY]
+                         + data_dir_registries(data))
     if not force and is_unchanged(data, "extract", print_, [target]):
         report(StageSummary("extract", unchanged=True, outputs=[str(target)]))
         return
-    registry, topic = combined_registry(), load_topic()
-    fetches, left_out = article_fetches(rows)
-    log = SkipLog(data, "extract")
-    summary.records_in = len(fetches) + len(left_out)
-    for row, reason in left_out:
-        summary.skip(f"crawl:{reason}")
-        log.write(reason, url=row.final_url, warc_file=row.warc_file)
-    articles = []
-    for fetch, result in track(extract_all(fetches, data, registry, topic, workers), total=len(fetches),
-                               description="extract", console=console, transient=True):
-        if isinstance(result, Skip):
-            summary.skip(result.reason.split(":")[0])
-            log.write(result.reason, url=result.url, warc_file=fetch.warc_file, warc_offset=fetch.warc_offset)
-            continue
-        if result.relevance < topic.min_score:
-            summary.skip("off_topic")
-            log.write("off_topic", url=result.url, relevance=result.relevance)
-            continue
-        articles.append(result)
-    log.close()
-    articles = deduplicate(articles)
-    duplicates = sum(1 for a in articles if a.duplicate_of)
-    summary.records_out = write_records(target, articles, Article)
+    summary = StageSummary("extract")
+    progress = lambda results, total: track(results, total=total, description="extract", console=console, transient=True)  # noqa: E731
+    run_extract(data, combined_registry(), load_topic(), summary, workers, progress, rows=rows)
     summary.outputs.append(str(target))
-    summary.notes.append(f"{duplicates} syndicated copies marked duplicate_of their canonical article")
     mark_done(data, "extract", print_)
     report(summary)
 
@@ -244,7 +304,12 @@ def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candida
     data = data_dir()
     source, target = data.table("articles"), data.table("claims")
     articles = read_records(source, Article)
-    print_ = fingerprint([source, CUES_FILE, FACTS_FILE, TOPIC_FILE], {"min": min_checkworthiness, "k": top_k})
+    # imported video transcripts and their comments are mined like articles
+    transcripts = data.table("transcripts")
+    if transcripts.exists():
+        articles += read_records(transcripts, Article)
+    inputs = [source, CUES_FILE, FACTS_FILE, TOPIC_FILE] + ([transcripts] if transcripts.exists() else [])
+    print_ = fingerprint(inputs, {"min": min_checkworthiness, "k": top_k})
     if not force and is_unchanged(data, "claims", print_, [target]):
         report(StageSummary("claims", unchanged=True, outputs=[str(target)]))
         return
@@ -392,11 +457,22 @@ def annotate_adjudicate(threshold: float = typer.Option(0.7, help="Dawid–Skene
 
 @release_app.command("build")
 def release_build(dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/."),
-                  out_dir: Optional[Path] = typer.Option(None, "--out", help="Write the release here instead of datasets/<name>/releases/<version>/.")):
-    """Validate and write a versioned release (Parquet per config and split, card, SHA256SUMS)."""
+                  out_dir: Optional[Path] = typer.Option(None, "--out", help="Write the release here instead of datasets/<name>/releases/<version>/."),
+                  previous: Optional[Path] = typer.Option(None, help="Release to diff the CHANGELOG against (default: the highest lower version beside --out).")):
+    """Validate, train the baselines, and write a versioned release (Parquet per config and split,
+    baselines, CHANGELOG.md, card, croissant.json, SHA256SUMS)."""
     from pipelines.stages import build_release
 
-    report(build_release(data_dir(), dataset, out_dir))
+    report(build_release(data_dir(), dataset, out_dir, previous))
+
+
+@release_app.command("rehydrate")
+def release_rehydrate(release: Path = typer.Argument(..., help="A built release folder."),
+                      out_dir: Optional[Path] = typer.Option(None, "--out", help="Write here instead of <data-dir>/rehydrated/<release>/.")):
+    """Restore withheld article text from the local WARC archive (body and text sha256 checked)."""
+    from pipelines.stages import rehydrate_release
+
+    report(rehydrate_release(data_dir(), release, out_dir))
 
 
 @release_app.command("push")

@@ -29,7 +29,7 @@ DEFAULT_DATASET = "scs-framing"
 SPLITS = ("train", "validation", "test", "ood_test")
 _RELEASE_KEYS = (
     "name", "pretty_name", "version", "license", "description", "citation", "contact", "demo",
-    "split", "homepage", "task_categories", "tags",
+    "split", "homepage", "task_categories", "tags", "date_published", "hub_repo",
 )
 
 
@@ -53,6 +53,9 @@ class ReleaseDefinition:
     ood_outlets: tuple[str, ...]
     task_categories: tuple[str, ...]
     tags: tuple[str, ...]
+    homepage: str = ""
+    date_published: str = ""
+    hub_repo: str = ""
 
     @property
     def folder(self) -> Path:
@@ -71,6 +74,8 @@ def load_definition(name: str = DEFAULT_DATASET, datasets_dir: Path = DATASETS_D
     split = check.mapping(doc.get("split") or {}, "split", allowed=("seed", "ratios", "ood_outlets"))
     ratios = split.get("ratios") or {"train": 0.7, "validation": 0.15, "test": 0.15}
     check.mapping(ratios, "split.ratios", required=("train", "validation", "test"), allowed=("train", "validation", "test"))
+    if doc.get("date_published") is not None:
+        check.string(str(doc["date_published"]), "date_published", pattern=r"\d{4}-\d{2}-\d{2}")
     if abs(sum(ratios.values()) - 1) > 1e-6:
         check.fail("split.ratios", f"must add up to 1, got {sum(ratios.values())}")
     return ReleaseDefinition(
@@ -88,6 +93,9 @@ def load_definition(name: str = DEFAULT_DATASET, datasets_dir: Path = DATASETS_D
         ood_outlets=tuple(split.get("ood_outlets") or ()),
         task_categories=tuple(doc.get("task_categories") or ("text-classification",)),
         tags=tuple(doc.get("tags") or ()),
+        homepage=str(doc.get("homepage") or ""),
+        date_published=str(doc.get("date_published") or ""),
+        hub_repo=str(doc.get("hub_repo") or ""),
     )
 
 
@@ -373,10 +381,20 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: LabelSchema, out: Path, card_text_fn) -> tuple[Path, bool]:
+def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: LabelSchema, out: Path, card_text_fn,
+                  extras=None, previous: Path | None = None) -> tuple[Path, bool]:
     """Write into a temp folder, compare with any existing release, then rename into place.
 
+    Order inside the temp folder: Parquet per config and split; `extras(tmp, split_info)`
+    (the baselines: files under `baselines/`, returns a dict for the card); `CHANGELOG.md`
+    (a diff of the claims against `previous`, by default the highest lower version beside
+    `out`); the card `README.md` from `card_text_fn(split_info, context)`; `croissant.json`;
+    and last `SHA256SUMS` over everything else.
+
     Returns (release folder, written); written is False when an identical release exists."""
+    from pipelines import changelog
+    from pipelines.croissant import write_croissant
+
     feats = features(schema)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -393,23 +411,62 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
                 size = _write_parquet(tmp / rel, rows, feats[config])
                 split_info[config].append({"name": split, "num_bytes": size, "num_examples": len(rows)})
                 data_files[config].append({"split": split, "path": rel})
+        context: dict = {"data_files": data_files}
+        if extras is not None:
+            context.update(extras(tmp, split_info) or {})
+
+        previous = previous if previous is not None else changelog.find_previous(out, definition.version)
+        if previous is not None and changelog.parse_version(changelog.release_version(previous) or "") is None:
+            raise FrameCheckError(f"{previous}: the previous release has no version (no croissant.json, not a version-named folder)")
+        before = changelog.claims_from_release(previous) if previous is not None else None
+        names = {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
+        diff = changelog.diff_claims(before, changelog.claims_from_rows(tables.rows["claims"], names),
+                                     changelog.release_version(previous) if previous is not None else None)
+        entry = changelog.entry_markdown(definition.version, diff)
+        (tmp / "CHANGELOG.md").write_text(changelog.release_changelog(definition.name, definition.version, entry, previous), encoding="utf-8")
+        context["changelog"] = diff
+
         front = _front_matter(definition, feats, split_info, data_files)
-        (tmp / "README.md").write_text("---\n" + front + "---\n\n" + card_text_fn(split_info), encoding="utf-8")
+        (tmp / "README.md").write_text("---\n" + front + "---\n\n" + _call_card(card_text_fn, split_info, context), encoding="utf-8")
+        write_croissant(tmp, definition, feats, data_files, split_info)
         sums = "".join(f"{sha256_file(p)}  {p.relative_to(tmp).as_posix()}\n" for p in sorted(tmp.rglob("*")) if p.is_file())
         (tmp / "SHA256SUMS").write_text(sums, encoding="utf-8")
-        if out.exists():
+        if out.exists() and any(out.iterdir()):
             existing = (out / "SHA256SUMS").read_text(encoding="utf-8") if (out / "SHA256SUMS").exists() else None
-            if existing == sums:
-                return out, False
-            raise FrameCheckError(
-                f"{out}: release {definition.version} already exists with different content; releases are immutable — "
-                f"bump `version` in {definition.path} to cut a new one"
-            )
-        os.replace(tmp, out)
-        return out, True
+            if existing != sums:
+                changed = _changed_files(existing or "", sums)
+                raise FrameCheckError(
+                    f"{out}: release {definition.version} already exists with different content ({changed}); releases are "
+                    f"immutable — bump `version` in {definition.path} to cut a new one"
+                )
+            written = False
+        else:
+            tmp.chmod(0o755)  # mkdtemp makes it private; a release is for sharing
+            os.replace(tmp, out)
+            written = True
+        changelog.update_dataset_changelog(out, definition.name, definition.version, entry)
+        return out, written
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _call_card(card_text_fn, split_info: dict, context: dict) -> str:
+    import inspect
+
+    if len(inspect.signature(card_text_fn).parameters) >= 2:
+        return card_text_fn(split_info, context)
+    return card_text_fn(split_info)
+
+
+def _changed_files(old_sums: str, new_sums: str) -> str:
+    def parse(text):
+        return {line[66:]: line[:64] for line in text.splitlines() if len(line) > 66}
+
+    old, new = parse(old_sums), parse(new_sums)
+    changed = sorted(f for f in set(old) | set(new) if old.get(f) != new.get(f))
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    return f"changed: {shown}" if changed else "no SHA256SUMS in the existing folder"
 
 
 def _front_matter(definition: ReleaseDefinition, feats: dict, split_info: dict, data_files: dict) -> str:

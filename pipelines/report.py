@@ -72,6 +72,48 @@ def _top_cues(folder: Path, claims: pd.DataFrame, names: list[str]) -> str:
     return "".join(html) or "<p>No spans.</p>"
 
 
+def _baselines(folder: Path) -> str:
+    """The release's baseline scores (macro-F1 on test and ood_test) and confusion plots."""
+    import json
+
+    results_file = folder / "baselines" / "baselines.json"
+    if not results_file.exists():
+        return "<p>No baselines in this release.</p>"
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    html = []
+    for task, task_result in results.get("tasks", {}).items():
+        rows = []
+        for model, by_split in (task_result.get("results") or {}).items():
+            if not isinstance(by_split, dict):
+                continue
+            cells = "".join(
+                f"<td>{by_split[split]['macro_f1']:.3f} (n={by_split[split]['n']})</td>" if by_split.get(split, {}).get("n") else "<td>–</td>"
+                for split in ("test", "ood_test")
+            )
+            rows.append(f"<tr><td>{escape(model)}</td>{cells}</tr>")
+        html.append(f"<h3>{escape(task)}</h3><table><tr><th>model</th><th>test macro-F1</th><th>ood_test macro-F1</th></tr>{''.join(rows)}</table>")
+        plot = folder / "baselines" / f"confusion-{task}.png"
+        if plot.exists():
+            html.append(f'<img alt="confusion matrices for {escape(task)}" src="data:image/png;base64,{base64.b64encode(plot.read_bytes()).decode()}"/>')
+    return "".join(html) or "<p>No baselines in this release.</p>"
+
+
+def _examples(claims: pd.DataFrame, per_camp: int = 5) -> str:
+    """The most check-worthy distorted claims per camp (every string escaped)."""
+    html = []
+    distorted = claims[claims["distortion"].isin(["overstates", "understates"])]
+    for camp, group in distorted.groupby("camp", sort=True):
+        top = group.sort_values(["checkworthiness", "claim_id"], ascending=[False, True]).head(per_camp)
+        rows = "".join(
+            f"<tr><td>{escape(str(r.text))}</td><td>{escape(str(r.outlet))}</td><td>{escape(str(r.verdict))}</td>"
+            f"<td>{escape(str(r.distortion))}</td></tr>"
+            for r in top.itertuples()
+        )
+        html.append(f"<h4>{escape(str(camp))}</h4><table><tr><th>claim</th><th>outlet</th><th>verdict</th>"
+                    f"<th>distortion</th></tr>{rows}</table>")
+    return "".join(html) or "<p>No distorted claims.</p>"
+
+
 def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
     from pipelines.stages import _release_folder, load_release_frames
 
@@ -92,11 +134,14 @@ def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSumm
         ("Verdicts by language", _stacked(claims, "verdict", "language", "Verdict by language")),
         ("Frames over time", _frames_over_time(claims)),
         ("Top sensational cues per camp", _top_cues(folder, claims, frame_names)),
+        ("Baselines", _baselines(folder)),
+        ("Example distorted claims", _examples(claims)),
     ]
     body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>" for title, content in sections)
     html = (
         "<!doctype html><html><head><meta charset='utf-8'><title>FrameCheck report</title>"
-        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}section{margin-bottom:2em}</style></head>"
+        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}section{margin-bottom:2em}"
+        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style></head>"
         f"<body><h1>FrameCheck report — {escape(folder.name)}</h1><p>{len(claims)} labeled claims from {escape(str(folder))}.</p>"
         f"{body}</body></html>"
     )

@@ -94,3 +94,77 @@ def test_rebuild_is_byte_identical_and_versions_are_immutable(inputs, tmp_path):
         write_release(tables, definition, schema, first, lambda s: "a changed card\n")
     assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")], "no temp folder left behind"
+
+
+# --- croissant, CHANGELOG and atomicity ------------------------------------------------
+
+
+def _claim_ids(folder: Path) -> set[str]:
+    import pyarrow.parquet as pq
+
+    return {row["claim_id"] for p in (folder / "data" / "claims").glob("*.parquet") for row in pq.read_table(p).to_pylist()}
+
+
+def test_every_release_lists_croissant_and_changelog_in_sums(inputs, tmp_path):
+    definition, tables = _tables(inputs)
+    folder, _ = write_release(tables, definition, load_schema(), tmp_path / "0.1.0", lambda s: "card\n")
+    sums = dict(line.split("  ")[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines())
+    assert {"croissant.json", "CHANGELOG.md", "README.md", "data/claims/train.parquet"} <= set(sums)
+    import hashlib
+
+    for name, digest in sums.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    assert "## 0.1.0\n\nFirst release: 61 claims" in (folder / "CHANGELOG.md").read_text()
+
+
+def test_changelog_diffs_two_versions_by_claim_id(inputs, tmp_path):
+    articles, claims, gold = inputs
+    schema = load_schema()
+    releases = tmp_path / "scs" / "releases"
+    definition, tables = _tables(inputs)
+    v1, _ = write_release(tables, definition, schema, releases / "0.1.0", lambda s: "card\n")
+
+    # 0.2.0: two claims removed (their annotations gone), one added, one relabeled
+    gold2 = {k: v for k, v in gold.items() if k not in ("c005", "c006")}
+    gold2["c007"] = {**gold2["c007"], "verdict": "false", "distortion": "overstates"}
+    extra = _claim(100, "a010")
+    extra = replace(extra, claim_id="c100", start=20, end=40, text="A new claim about the court list in 2020.")
+    gold2["c100"] = _gold()
+    definition2 = replace(definition, version="0.2.0")
+    tables2 = build_tables(definition2, schema, articles, claims + [extra], gold2, FACTS, {"granite-herald": True, "east-wire": False})
+    v2, written = write_release(tables2, definition2, schema, releases / "0.2.0", lambda s: "card\n")
+    assert written
+    assert _claim_ids(v1) - _claim_ids(v2) == {"c005", "c006"} and _claim_ids(v2) - _claim_ids(v1) == {"c100"}
+
+    log = (v2 / "CHANGELOG.md").read_text()
+    entry = log.split("## 0.2.0")[1].split("## 0.1.0")[0]
+    assert "Compared with 0.1.0: 1 claims added, 2 removed, 1 relabeled, 0 moved between splits (61 → 60 claims)" in entry
+    assert "### Added (1)\n\n- `c100`" in entry
+    assert "### Removed (2)\n\n- `c005`\n- `c006`" in entry
+    assert "- `c007`: verdict: accurate → false; distortion: none → overstates" in entry
+    assert log.index("## 0.2.0") < log.index("## 0.1.0"), "the release's copy keeps the history, newest first"
+
+    # the dataset-level changelog beside releases/ holds both entries, once each
+    dataset_log = (tmp_path / "scs" / "CHANGELOG.md").read_text()
+    assert dataset_log == log
+    again, written_again = write_release(tables2, definition2, schema, releases / "0.2.0", lambda s: "card\n")
+    assert not written_again and (tmp_path / "scs" / "CHANGELOG.md").read_text().count("## 0.2.0") == 1
+
+    # an explicit previous release works from anywhere (no releases/ layout: no dataset-level log)
+    elsewhere, _ = write_release(tables2, definition2, schema, tmp_path / "other" / "v2", lambda s: "card\n", previous=v1)
+    assert (elsewhere / "CHANGELOG.md").read_text() == log
+    assert not (tmp_path / "CHANGELOG.md").exists() and not (tmp_path / "other" / "CHANGELOG.md").exists()
+
+
+def test_killed_build_leaves_no_partial_release(inputs, tmp_path):
+    definition, tables = _tables(inputs)
+    releases = tmp_path / "scs" / "releases"
+
+    def killed(tmp, split_info):
+        assert (tmp / "data" / "claims" / "train.parquet").exists()  # midway: Parquet already written
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_release(tables, definition, load_schema(), releases / "0.1.0", lambda s: "card\n", extras=killed)
+    assert list(releases.iterdir()) == [], "neither the release nor its temp folder is left"
+    assert not (tmp_path / "scs" / "CHANGELOG.md").exists()

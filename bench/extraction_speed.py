@@ -1,0 +1,243 @@
+"""Extraction throughput and memory: FrameCheck's extraction beside bare trafilatura.
+
+1. Per page, one process, the same real pages (../shared/corpora: scrapinghub-aeb and
+   trafilatura-eval, read by path), best of --repeat interleaved passes:
+   - trafilatura text: `trafilatura.extract(page, url=url)`, text only, its defaults;
+   - trafilatura text+metadata: `trafilatura.bare_extraction(page, url=url, with_metadata=True)`,
+     the same fields FrameCheck keeps (text, title, author, date);
+   - framecheck: `pipelines.extract.extract_page`, the whole per-page path (binary checks,
+     decoding, trafilatura, metadata, cleaning, language, relevance, hashing).
+   Ratios are framecheck docs/s over each trafilatura's (target: at least 0.8). The run also
+   checks that FrameCheck's lean metadata path gives the same title, author and date as
+   trafilatura's full one on every page.
+2. The extract stage end to end (`pipelines.extract.run_extract`, as `framecheck extract`
+   runs it), in a child process per run, on data directories whose WARC files hold the real
+   pages repeated under distinct URLs, every page let through the topic filter so that all of
+   them are written: 1,000 documents with 1 and with 2 worker processes (the speed-up), and
+   10,000 documents with 2 (peak memory must stay flat: articles are streamed to Parquet and
+   only small de-duplication keys stay in memory).
+
+Runs alone: `python bench/extraction_speed.py [--small 1000] [--large 10000] [--repeat 3]`.
+Prints a table and, last, one line of JSON with the figures. Without ../shared/corpora it
+falls back to the demo web's pages and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CORPORA = REPO.parent / "shared" / "corpora"
+DEMO_SITE = REPO / "crawlers" / "demo_site"
+OUTLET = "granite-herald"  # a demo outlet: the registry must know the URLs' host
+
+RUN = "crawl-20260101T000000000000Z"
+
+
+def load_pages() -> tuple[list[tuple[str, bytes]], str]:
+    pages = []
+    aeb = CORPORA / "scrapinghub-aeb"
+    if aeb.exists():
+        truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
+        for page_id, item in sorted(truth.items()):
+            pages.append((item.get("url") or f"http://aeb.invalid/{page_id}",
+                          gzip.decompress((aeb / "html" / f"{page_id}.html.gz").read_bytes())))
+    teval = CORPORA / "trafilatura-eval"
+    if teval.exists():
+        items = json.loads((teval / "evaldata_subset.json").read_text(encoding="utf-8"))
+        for url, item in sorted(items.items()):
+            path = teval / "pages" / item["file"]
+            if path.exists():
+                pages.append((url, path.read_bytes()))
+    if pages:
+        return pages, "scrapinghub-aeb + trafilatura-eval"
+    print(f"note: {CORPORA} is absent; measuring on the demo web's pages instead", file=sys.stderr)
+    files = sorted(DEMO_SITE.glob("*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html"))
+    return [(f"http://{f.relative_to(DEMO_SITE).parts[0]}.example/{f.relative_to(DEMO_SITE).as_posix()}", f.read_bytes())
+            for f in files], "demo web (fallback)"
+
+
+# --- 1. per page -------------------------------------------------------------------------
+
+
+def per_page(pages: list[tuple[str, bytes]], repeat: int) -> dict:
+    import trafilatura
+
+    from crawlers.archive import ArchivedResponse
+    from pipelines.cli import combined_registry
+    from pipelines.extract import extract_page, warm_up
+    from pipelines.records import FetchRecord
+    from pipelines.relevance import load_topic
+
+    registry, topic = combined_registry(), load_topic()
+    jobs = []
+    for i, (url, body) in enumerate(pages):
+        local = f"http://{OUTLET}.example/{OUTLET}/bench/{i}.html"  # so that the registry knows the outlet
+        fetch = FetchRecord(local, local, 200, "2026-01-01T00:00:00Z", "", OUTLET, "western", "article", "text/html",
+                            "x.warc.gz", 0, None, RUN)
+        jobs.append((url, body, ArchivedResponse(local, 200, {"content-type": "text/html"}, body, ""), fetch))
+
+    systems = {
+        "trafilatura text": lambda job: trafilatura.extract(job[1], url=job[0]),
+        "trafilatura text+metadata": lambda job: trafilatura.bare_extraction(job[1], url=job[0], with_metadata=True),
+        "framecheck": lambda job: extract_page(job[2], job[3], registry, topic),
+    }
+    warm_up()  # the date parser's one-off cache filling (~1.3 s) would otherwise land in one system's time
+    for job in jobs[:20]:  # warm caches (lxml, regexes, OpenCC) before timing
+        for system in systems.values():
+            system(job)
+    best = {name: float("inf") for name in systems}
+    for _ in range(repeat):
+        for name, system in systems.items():
+            started = time.perf_counter()
+            for job in jobs:
+                system(job)
+            best[name] = min(best[name], time.perf_counter() - started)
+    rates = {name: len(jobs) / seconds for name, seconds in best.items()}
+    return {"pages": len(jobs), "docs_per_s": rates,
+            "ratio_vs_text": rates["framecheck"] / rates["trafilatura text"],
+            "ratio_vs_text_metadata": rates["framecheck"] / rates["trafilatura text+metadata"],
+            "metadata_differences": metadata_differences(pages)}
+
+
+def metadata_differences(pages: list[tuple[str, bytes]]) -> int:
+    """Pages where FrameCheck's lean metadata differs from trafilatura's full extraction."""
+    import trafilatura
+
+    from pipelines.extract import decode_html, page_metadata
+    from trafilatura.utils import load_html
+
+    differ = 0
+    for url, body in pages:
+        html = decode_html(body, None)
+        full = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+        tree = load_html(html)
+        if full is None or tree is None:
+            continue
+        lean = page_metadata(tree, url)
+        differ += (full.title, full.author, full.date) != (lean.title, lean.author, lean.date)
+    return differ
+
+
+# --- 2. the stage, in child processes ----------------------------------------------------
+
+
+def build_data_dir(root: Path, pages: list[tuple[str, bytes]], n: int):
+    from crawlers.archive import ArchiveWriter, sha256_hex
+    from pipelines.io import DataDir
+    from pipelines.records import FetchRecord
+
+    data = DataDir(root)
+    writer = ArchiveWriter(data, RUN)
+    for i in range(n):
+        _url, body = pages[i % len(pages)]
+        url = f"http://{OUTLET}.example/{OUTLET}/bench/{i:06d}.html"
+        warc_file, offset = writer.write_exchange(url=url, method="GET", request_headers=[], status=200, reason="OK",
+                                                  response_headers=[("Content-Type", "text/html")], body=body)
+        writer.add(FetchRecord(url, url, 200, "2026-01-01T00:00:00Z", sha256_hex(body), OUTLET, "western", "article",
+                               "text/html", warc_file, offset, None, RUN))
+    writer.close()
+    return data
+
+
+def child(data_root: str, workers: int) -> None:
+    """One extract-stage run; prints its time and peak memory as JSON."""
+    from pipelines.cli import combined_registry
+    from pipelines.extract import run_extract
+    from pipelines.io import DataDir, StageSummary
+    from pipelines.relevance import load_topic
+
+    data = DataDir(Path(data_root))
+    topic = replace(load_topic(), min_score=0.0)  # every page is written, as if all were on topic
+    summary = StageSummary("extract")
+    started = time.perf_counter()
+    target = run_extract(data, combined_registry(), topic, summary, workers=workers)
+    seconds = time.perf_counter() - started
+    import pyarrow.parquet as pq
+
+    print(json.dumps({
+        "seconds": seconds, "docs": summary.records_in, "rows": pq.ParquetFile(target).metadata.num_rows,
+        "skipped": dict(summary.skipped),
+        "peak_rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }))
+
+
+def run_child(data_root: Path, workers: int) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child", str(data_root), str(workers)], capture_output=True,
+                            text=True, cwd=REPO, timeout=3600)
+    if result.returncode != 0:
+        raise SystemExit(f"child run failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1000, help="Documents in the small run (default 1000).")
+    parser.add_argument("--large", type=int, default=10000, help="Documents in the large run (default 10000).")
+    parser.add_argument("--repeat", type=int, default=3, help="Timed passes per system in part 1 (best counts).")
+    parser.add_argument("--child", nargs=2, metavar=("DATA_DIR", "WORKERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return 0
+
+    pages, source = load_pages()
+    print(f"pages: {len(pages)} from {source}; CPUs: {os.cpu_count()}", file=sys.stderr)
+    page_results = per_page(pages, args.repeat)
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="fc-bench-") as tmp:
+        for n in sorted({args.small, args.large}):
+            started = time.perf_counter()
+            build_data_dir(Path(tmp) / str(n), pages, n)
+            print(f"built {n} documents into WARC files in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        runs["small_w1"] = run_child(Path(tmp) / str(args.small), 1)
+        runs["small_w2"] = run_child(Path(tmp) / str(args.small), 2)
+        runs["large_w2"] = run_child(Path(tmp) / str(args.large), 2)
+
+    speedup = runs["small_w1"]["seconds"] / runs["small_w2"]["seconds"]
+    growth = runs["large_w2"]["peak_rss_main_mb"] / runs["small_w2"]["peak_rss_main_mb"]
+    rates = page_results["docs_per_s"]
+    print(f"\n1. per page, one process, {page_results['pages']} real pages ({source})")
+    for name, rate in rates.items():
+        print(f"   {name:<28} {rate:8.1f} docs/s")
+    print(f"   framecheck / trafilatura text+metadata  {page_results['ratio_vs_text_metadata']:.2f}  (target >= 0.8)")
+    print(f"   framecheck / trafilatura text only      {page_results['ratio_vs_text']:.2f}")
+    print(f"   pages where our metadata differs from trafilatura's full extraction: {page_results['metadata_differences']}")
+    print("\n2. the extract stage (WARC in, Parquet out), every page written")
+    print(f"   {'run':<22} {'docs':>6} {'rows':>6} {'seconds':>8} {'docs/s':>7} {'peak RSS main':>14} {'peak RSS worker':>16}")
+    for label, key, workers in (("small, 1 worker", "small_w1", 1), ("small, 2 workers", "small_w2", 2),
+                                ("large, 2 workers", "large_w2", 2)):
+        r = runs[key]
+        print(f"   {label:<22} {r['docs']:>6} {r['rows']:>6} {r['seconds']:>8.1f} {r['docs'] / r['seconds']:>7.1f} "
+              f"{r['peak_rss_main_mb']:>11.0f} MB {r['peak_rss_worker_mb']:>13.0f} MB")
+    print(f"   speed-up from 2 worker processes: {speedup:.2f}x")
+    print(f"   peak memory of the stage process, {args.large} vs {args.small} documents: {growth:.2f}x")
+    print(json.dumps({
+        "benchmark": "extraction_speed", "pages": page_results["pages"], "source": source, "cpus": os.cpu_count(),
+        "docs_per_s": {k: round(v, 1) for k, v in rates.items()},
+        "ratio_vs_trafilatura_text_metadata": round(page_results["ratio_vs_text_metadata"], 3),
+        "ratio_vs_trafilatura_text": round(page_results["ratio_vs_text"], 3),
+        "metadata_differences": page_results["metadata_differences"],
+        "stage": {k: {kk: (round(vv, 1) if isinstance(vv, float) else vv) for kk, vv in v.items()} for k, v in runs.items()},
+        "speedup_2_workers": round(speedup, 2),
+        "peak_rss_main_mb": {str(args.small): round(runs["small_w2"]["peak_rss_main_mb"]),
+                             str(args.large): round(runs["large_w2"]["peak_rss_main_mb"])},
+        "peak_rss_growth": round(growth, 3),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Replay WARC files into a new crawl run, without the network.
+
+Two uses, one reader:
+- rebuilding from our own archive (`framecheck crawl --from-warc data/raw/warc/…`): every
+  response record is copied, byte for byte, into the data directory's archive with a new
+  manifest, so `extract` gives the same articles as after the live crawl;
+- ingesting foreign WARCs such as Common Crawl's CC-NEWS: only response records of the
+  registry's domains whose URL is an article URL of that outlet, that are HTML, and that are
+  on topic are copied; everything else is counted as skipped, by reason.
+
+Records are copied verbatim (their gzip member; a record from an uncompressed WARC is
+gzipped on its own), so WARC-Date and WARC-Record-ID keep telling when and what was fetched.
+A request record that belongs to a copied response (WARC-Concurrent-To) is copied with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from crawlers.archive import (
+    H_KIND,
+    H_REQUEST_URL,
+    ArchiveWriter,
+    _norm_date,
+    _to_response,
+    gzip_member,
+    new_run_id,
+    sha256_hex,
+    skip_for_status,
+)
+from crawlers.registry import Outlet
+from crawlers.spiders.outlets import article_skip_reason
+from pipelines.io import DataDir, FrameCheckError, SkipLog, StageSummary
+from pipelines.records import FetchRecord
+
+WARC_SUFFIXES = (".warc.gz", ".warc")
+
+
+def expand_warc_paths(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FrameCheckError(f"{path}: no such WARC file or folder")
+    if not files:
+        raise FrameCheckError(f"{', '.join(map(str, paths))}: no .warc or .warc.gz files found")
+    return files
+
+
+class _Replayer:
+    def __init__(self, archive: ArchiveWriter, outlets: list[Outlet], topic, summary: StageSummary, log: SkipLog):
+        self.archive = archive
+        self.outlets = outlets
+        self.topic = topic
+        self.summary = summary
+        self.log = log
+        self.seen_ids: set[str] = set()
+
+    def outlet_for(self, url: str) -> Outlet | None:
+        return next((o for o in self.outlets if o.owns(url)), None)
+
+    def skip(self, reason: str, url: str, source: Path) -> None:
+        self.summary.skip(reason)
+        self.log.write(reason, url=url, warc=str(source))
+
+    def replay_file(self, path: Path) -> None:
+        with path.open("rb") as fh, path.open("rb") as raw:
+            gzipped = fh.read(2) == b"\x1f\x8b"
+            fh.seek(0)
+
+            def raw_record(offset: int, length: int) -> bytes:
+                raw.seek(offset)
+                blob = raw.read(length)
+                return blob if gzipped else gzip_member(blob + b"\r\n\r\n")
+
+            iterator = ArchiveIterator(fh)
+            pending = None  # the last request record not yet matched: (id, concurrent_to, gzip member)
+            last_copied = None
+            try:
+                for record in iterator:
+                    headers = record.rec_headers
+                    rec_id = headers.get_header("WARC-Record-ID") or ""
+                    if record.rec_type == "request":
+                        concurrent = headers.get_header("WARC-Concurrent-To")
+                        offset, length = iterator.get_record_offset(), iterator.get_record_length()
+                        if last_copied and concurrent == last_copied:
+                            self.archive.write_raw(raw_record(offset, length))
+                            pending = None
+                        else:
+                            pending = (rec_id, concurrent, raw_record(offset, length))
+                        continue
+                    if record.rec_type != "response":
+                        continue
+                    self.summary.records_in += 1
+                    try:
+                        response = _to_response(record)
+                    except Exception as exc:
+                        self.skip(f"corrupt_record:{type(exc).__name__}", headers.get_header("WARC-Target-URI") or "", path)
+                        continue
+                    offset, length = iterator.get_record_offset(), iterator.get_record_length()
+                    copied = self.replay_response(path, headers, response, rec_id,
+                                                  lambda o=offset, n=length: raw_record(o, n), pending)
+                    last_copied = rec_id if copied else None
+                    if copied:
+                        pending = None
+            except Exception as exc:  # a truncated or damaged file: keep what was read
+                self.skip(f"corrupt_warc:{type(exc).__name__}", str(path), path)
+
+    def replay_response(self, path, headers, response, rec_id, read_blob, pending) -> bool:
+        url = response.url or ""
+        own_kind = headers.get_header(H_KIND)
+        first_url = headers.get_header(H_REQUEST_URL) or url
+        if rec_id and rec_id in self.seen_ids:
+            self.skip("duplicate_record", url, path)
+            return False
+        outlet = self.outlet_for(url) or self.outlet_for(first_url)
+        if outlet is None:
+            self.skip("not_in_registry", url, path)
+            return False
+        kind = own_kind or ("article" if outlet.is_article_url(url) else "other")
+        status = response.status
+        content_type = response.headers.get("content-type", "")
+        reason = skip_for_status(status)
+        if kind == "article" and reason is None:
+            reason = article_skip_reason(response.body, content_type, self.topic)
+        if own_kind is None and (kind != "article" or reason is not None):
+            # a foreign WARC (CC-NEWS): keep only relevant article pages of our outlets
+            self.skip("not_article_url" if kind != "article" else reason, url, path)
+            return False
+        self.seen_ids.add(rec_id)
+        request_blob = b""
+        if pending is not None and (pending[1] == rec_id or (pending[0] and pending[0] == headers.get_header("WARC-Concurrent-To"))):
+            request_blob = pending[2]
+        warc_file, offset = self.archive.write_raw(request_blob + read_blob())
+        self.archive.add(FetchRecord(
+            url=first_url, final_url=url, status=status, fetched_at=_norm_date(response.warc_date),
+            sha256=sha256_hex(response.body), outlet_id=outlet.id, camp=outlet.camp, kind=kind,
+            content_type=content_type, warc_file=warc_file, warc_offset=offset + len(request_blob),
+            skip_reason=reason, run_id=self.archive.run_id,
+        ))
+        if kind == "article" and reason is None:
+            self.summary.records_out += 1
+        return True
+
+
+def run_replay(data: DataDir, paths: list[Path], outlets: list[Outlet], topic) -> StageSummary:
+    """Copy the selected records of WARC files into a new run of the archive, with its manifest."""
+    files = expand_warc_paths(paths)
+    summary = StageSummary("crawl --from-warc")
+    run_id = new_run_id("replay")
+    archive = ArchiveWriter(data, run_id)
+    log = SkipLog(data, "crawl")
+    replayer = _Replayer(archive, outlets, topic, summary, log)
+    for path in files:
+        replayer.replay_file(path)
+    log.close()
+    manifest = archive.close()
+    rows = list(archive.rows.values())
+    for row in rows:
+        if row.skip_reason:
+            summary.skip(f"{row.kind}:{row.skip_reason}")
+    summary.outputs += [str(manifest), str(data.warc_dir)]
+    summary.notes.append(f"run {run_id}: {len(files)} WARC file(s) read, {len(rows)} response records copied, "
+                         f"{summary.records_out} relevant article pages; no network used")
+    return summary

@@ -1,0 +1,176 @@
+"""Claim candidates on hand-written English and Chinese text: what counts as talking about
+the SCS, check-worthiness (facts high; opinion, satire, questions and off-topic text low),
+cue spans, evidence candidates and the mined records."""
+
+import pytest
+
+from annotation.facts import load_facts
+from pipelines.claims import (EvidenceRetriever, bilingual_query, checkworthiness, load_cues, mentions_scs, mine_articles,
+                              mine_text, score_signals)
+from pipelines.extract import normalized_text_hash
+from pipelines.records import Article, claim_id_for
+from pipelines.relevance import load_topic
+
+TOPIC = load_topic()
+CUES = load_cues()
+
+FACTUAL = [
+    ("en", "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters."),
+    ("en", "Since May 2018, people on the court list can be barred from trains and flights for up to one year."),
+    ("en", "Rongcheng gives every resident 1,000 points, and the city now requires their consent."),
+    ("en", "Every Chinese citizen is given a single national social credit score."),  # sweeping and false: still checkable
+    ("zh-Hans", "截至2018年底，全国法院累计限制失信被执行人购买机票1746万人次。"),
+    ("zh-Hans", "统一社会信用代码由18位字符组成，取代了企业原来的三个证照号码。"),
+    ("zh-Hant", "失信被執行人名單自2013年起由最高人民法院公布，名單上的人不得乘坐飛機。"),
+]
+NOT_CHECKWORTHY = [
+    ("en", "I think the social credit system is an insult to human dignity and we should never copy it."),  # opinion
+    ("en", "Is your next loan going to depend on what you post online?"),  # question
+    ("en", "lol next they will dock my social credit score for putting pineapple on pizza 😂"),  # satire
+    ("en", "I woke up to find my social credit score had dropped because my fridge reported me."),  # satire, first person
+    ("en", "Please like and subscribe, and let me know what you think about social credit!"),  # appeal
+    ("zh-Hans", "我觉得社会信用体系建成后，中国社会一定会更加和谐。"),  # prediction and value judgement
+    ("zh-Hans", "建议给我家猫也开个芝麻分，看看它能不能贷到猫粮，哈哈。"),  # satire
+    ("zh-Hant", "難道這就是所謂的信用社會嗎？"),  # rhetorical question
+]
+
+
+@pytest.mark.parametrize("language, sentence", FACTUAL)
+def test_factual_sentences_score_high(language, sentence):
+    assert checkworthiness(sentence, language) >= 0.5, score_signals(sentence, language)
+
+
+@pytest.mark.parametrize("language, sentence", NOT_CHECKWORTHY)
+def test_opinion_satire_and_questions_score_low(language, sentence):
+    assert checkworthiness(sentence, language) <= 0.2, score_signals(sentence, language)
+
+
+def test_every_factual_sentence_outranks_every_opinion():
+    lowest_fact = min(checkworthiness(s, lang) for lang, s in FACTUAL)
+    highest_opinion = max(checkworthiness(s, lang) for lang, s in NOT_CHECKWORTHY)
+    assert lowest_fact > highest_opinion + 0.2
+
+
+def test_mentions_scs_directly_or_in_context():
+    assert mentions_scs("The court blacklist bars defaulters from flights.", TOPIC)
+    assert mentions_scs("失信被执行人不得乘坐飞机。", TOPIC)
+    assert mentions_scs("失信被執行人不得乘坐飛機。", TOPIC)
+    assert not mentions_scs("The scheme was launched in 2014.", TOPIC)
+    assert mentions_scs("The scheme was launched in 2014.", TOPIC, in_context=True)  # "the scheme" refers back
+    assert not mentions_scs("The weather in Hangzhou was lovely.", TOPIC, in_context=True)
+    # generic words count only in a text about the SCS: elsewhere they are sports scores and bond ratings
+    for generic in ("According to the index, China's overall score is 60.2.", "The agency cut the country's credit rating.",
+                    "扩大出口信用保险支持。"):
+        assert not mentions_scs(generic, TOPIC) and mentions_scs(generic, TOPIC, in_context=True)
+    assert mentions_scs("他的信用记录良好。", TOPIC)  # 信用 + a record: the SCS's vocabulary
+
+
+def test_off_topic_text_yields_no_candidates():
+    text = ("The football club signed a new striker on Monday for a record 40 million pounds. "
+            "The club said the player would join the squad for the summer tour of China.")
+    assert mine_text(text, TOPIC, CUES) == []
+    assert mine_text("央行宣布下调存款准备金率0.5个百分点。春季旅游市场持续升温。", TOPIC, CUES) == []
+
+
+MIXED = (
+    "Research notes on the social credit system.\n"
+    "Since May 2018, people with serious dishonest records can be barred from trains and flights for up to one year. "
+    "I think the whole thing is creepy. It is like an episode of Black Mirror, critics say.\n"
+    "失信被执行人名单自2013年起由最高人民法院公布，名单上的人不得乘坐飞机。我觉得这挺好的吧。\n"
+    "The weather in Hangzhou was lovely and the tea harvest started early."
+)
+
+
+def test_mine_text_candidates_offsets_context_languages_and_cues():
+    candidates = mine_text(MIXED, TOPIC, CUES)
+    texts = [c.text for c in candidates]
+    for c in candidates:
+        assert MIXED[c.start : c.end] == c.text
+        for cue in c.cues:  # cue offsets are relative to the claim
+            assert c.text[cue.start : cue.end] == cue.text
+    ban = next(c for c in candidates if c.text.startswith("Since May 2018"))
+    assert ban.language == "en" and ban.checkworthiness >= 0.5
+    assert ban.context_before == "Research notes on the social credit system."
+    assert ban.context_after == "I think the whole thing is creepy."
+    zh = next(c for c in candidates if c.text.startswith("失信被执行人名单"))
+    assert zh.language == "zh-Hans" and zh.checkworthiness >= 0.5
+    assert "I think the whole thing is creepy." not in texts and "我觉得这挺好的吧。" not in texts
+    assert not any("Hangzhou" in t for t in texts)
+    black_mirror = [c for c in candidates if "Black Mirror" in c.text]
+    assert all(c.checkworthiness < ban.checkworthiness for c in black_mirror)
+    assert all(any(cue.label == "dystopia_reference" for cue in c.cues) for c in black_mirror)
+
+
+def test_cue_spans_english_chinese_and_curly_quotes():
+    spans = CUES.find("It is Orwell’s 1984 come true: every citizen is watched, a chilling, draconian plan.")
+    found = {(s.text, s.label) for s in spans}
+    assert ("Orwell’s 1984", "dystopia_reference") in found  # curly apostrophe matched, original text kept
+    assert ("every citizen", "sweeping_generalization") in found
+    assert {("chilling", "loaded_word"), ("draconian", "loaded_word")} <= found
+    zh = CUES.find("西方媒体抹黑中国，说这是奥威尔式的监控，让失信者寸步难行，一举一动都被监视。")
+    zh_found = {(s.text, s.label) for s in zh}
+    assert {("奥威尔式", "dystopia_reference"), ("寸步难行", "loaded_word"),
+            ("一举一动", "sweeping_generalization")} <= zh_found
+    assert any(s.label == "benign_frame" and "抹黑" in s.text for s in zh)
+    hant = CUES.find("這是《黑鏡》式的數字極權。")
+    assert {s.label for s in hant} == {"dystopia_reference"}
+    # no stacked highlights: spans never overlap
+    for found_spans in (spans, zh, hant):
+        assert all(a.end <= b.start for a, b in zip(found_spans, found_spans[1:]))
+
+
+def test_benign_frames_of_state_media():
+    spans = CUES.find("The system is just like a credit score in the West and helps build an honest society.")
+    assert {s.label for s in spans} == {"benign_frame"}
+
+
+# the court-list category, plus the facts filed elsewhere that are about the court list: the 2016
+# opinions restricting defaulters (F05), the memorandum on their joint punishment (F06), and
+# the figures of blocked tickets and listings (F19-F22, F24)
+COURT_LIST_FACTS = ({f.fact_id for f in load_facts() if f.category == "court_defaulter_list"}
+                    | {"F05", "F06", "F19", "F20", "F21", "F22", "F24"})
+
+
+@pytest.mark.parametrize("claim", [
+    "People on the Supreme People's Court's list of judgment defaulters cannot buy plane tickets.",
+    "Debtors who refuse to pay a court judgment are put on a blacklist and barred from flights and high-speed trains.",
+    "失信被执行人名单上的人不得乘坐飞机和高铁，直到履行法院判决。",
+    "最高法公布的老赖名单限制他们高消费。",
+    "失信被執行人名單上的人不得乘坐飛機。",
+])
+def test_evidence_candidates_rank_court_list_facts_first(claim):
+    retriever = EvidenceRetriever(load_facts())
+    top = retriever.top_k([claim], 5)[0]
+    assert len(top) == 5 and all(a.score >= b.score > 0 for a, b in zip(top, top[1:]))
+    assert top[0].fact_id in COURT_LIST_FACTS, top
+    assert sum(e.fact_id in COURT_LIST_FACTS for e in top[:3]) >= 2, top
+
+
+def test_evidence_for_other_mechanisms():
+    retriever = EvidenceRetriever(load_facts())
+    sesame, code = retriever.top_k(["Sesame Credit scores range from 350 to 950 and users opt in.",
+                                    "统一社会信用代码是企业的身份证号，不是信用评分。"], 3)
+    assert "F38" in {e.fact_id for e in sesame}
+    assert "F27" in {e.fact_id for e in code}
+    assert "judgment defaulters" in bilingual_query("失信被执行人") and "失信被执行人" in bilingual_query("court blacklist")
+
+
+def test_mine_articles_adds_metadata_stable_ids_and_evidence():
+    text = ("The court list began in 2013. It names people who can repay a court-ordered debt but refuse to.\n"
+            "I think it is scary.")
+    article = Article(article_id="a1", url="http://granite-herald.example/x", outlet_id="granite-herald",
+                      outlet_name="G", camp="western", language="en", source_kind="web",
+                      title="Social credit: the court list explained", author=None, published="2019-03-04", text=text,
+                      text_sha256=normalized_text_hash(text), relevance=20.0, duplicate_of=None, warc_file="w",
+                      warc_offset=0, body_sha256="0")
+    retriever = EvidenceRetriever(load_facts())
+    claims = mine_articles([article], TOPIC, CUES, retriever)
+    again = mine_articles([article], TOPIC, CUES, retriever)
+    assert [c.claim_id for c in claims] == [c.claim_id for c in again]
+    assert [c.text for c in claims] == ["The court list began in 2013.",
+                                        "It names people who can repay a court-ordered debt but refuse to."]
+    first = claims[0]
+    assert first.claim_id == claim_id_for("a1", first.start, first.end)
+    assert (first.outlet_id, first.camp, first.published, first.url) == ("granite-herald", "western", "2019-03-04", article.url)
+    assert first.context_after == claims[1].text
+    assert first.evidence_candidates and first.evidence_candidates[0].fact_id in COURT_LIST_FACTS

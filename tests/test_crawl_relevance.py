@@ -1,0 +1,54 @@
+"""The crawler's fast relevance scorer (crawlers.spiders.outlets.TopicScorer) gives exactly
+pipelines.relevance.Topic.score: same numbers, same decisions, on every page we have."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from crawlers.encoding import decode_html
+from crawlers.spiders.outlets import TopicScorer
+from pipelines.relevance import load_topic
+
+CORPUS = REPO.parent / "shared" / "corpora" / "trafilatura-eval" / "pages"
+
+
+def pages() -> list[Path]:
+    found = sorted((REPO / "crawlers" / "demo_site").rglob("*.html")) + sorted((REPO / "tests" / "fixtures" / "sites").rglob("*.html"))
+    if CORPUS.is_dir():
+        found += sorted(CORPUS.glob("*.html"))[:80]
+    return found
+
+
+def test_same_score_and_decision_on_real_and_demo_pages():
+    topic = load_topic()
+    scorer = TopicScorer(topic)
+    checked = relevant = 0
+    for path in pages():
+        text = re.sub(r"<[^>]+>", " ", decode_html(path.read_bytes(), None))[:30000]
+        title = text[:120]
+        assert scorer.score(text, title) == topic.score(text, title), path
+        assert scorer.is_relevant(text, title) == topic.is_relevant(text, title), path
+        checked += 1
+        relevant += topic.is_relevant(text, title)
+    assert checked >= 100 and 0 < relevant < checked
+
+
+@pytest.mark.parametrize("text, title", [
+    ("CHINA'S SOCIAL CREDIT SYSTEM and the Supreme People's Court", ""),
+    ("china\u2019s social credit system", "Social Credit"),  # a curly apostrophe
+    ("\u017fOCIAL CREDIT \u017fY\u017fTEM in China, and Chinese \u212aids", ""),  # long s and Kelvin sign fold to s, k
+    ("DİSHONEST judgment debtors; dıshonest persons", "Sesame Credit"),
+    ("social credits socialcredit social-credit", ""),
+    ("社会信用体系建设 失信被执行人 信用中国 芝麻信用 社會信用體系", "社会信用"),
+    ("", ""),
+    ("nothing to see here", "China"),
+])
+def test_same_score_on_edge_cases(text, title):
+    topic = load_topic()
+    scorer = TopicScorer(topic)
+    assert scorer.score(text, title) == topic.score(text, title)
+    assert scorer.is_relevant(text, title) == topic.is_relevant(text, title)

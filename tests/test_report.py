@@ -1,0 +1,52 @@
+"""`framecheck report`: the plot sections, baselines, and every string from the data escaped."""
+
+import re
+from dataclasses import replace
+
+from annotation.schema import load_schema
+from pipelines.io import DataDir
+from pipelines.records import CueSpan
+from pipelines.release import build_tables, load_definition, write_release
+from pipelines.report import write_report
+from test_release import FACTS, _article, _claim, _gold
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+def _release(tmp_path):
+    articles = [_article(i) for i in range(12)] + [replace(_article(20 + i, outlet="east-wire"), camp="chinese_state") for i in range(6)]
+    claims = [_claim(i, f"a{i % 12:03d}") for i in range(24)]
+    claims += [replace(_claim(50 + i, f"a{20 + i % 6:03d}"), outlet_id="east-wire", camp="chinese_state", published="2021-05-01")
+               for i in range(12)]
+    claims[0] = replace(claims[0], text=f"The score {SCRIPT} watches every citizen.", checkworthiness=0.99,
+                        cues=(CueSpan(start=10, end=10 + len(SCRIPT), label="loaded_word", text=SCRIPT),))
+    gold = {}
+    for i, c in enumerate(claims):
+        verdict, distortion = [("accurate", "none"), ("false", "overstates"), ("misleading", "understates")][i % 3]
+        gold[c.claim_id] = {**_gold(), "verdict": verdict, "distortion": distortion,
+                            "frames": ("surveillance_dystopia",) if i % 2 else ("law_enforcement",)}
+    gold[claims[0].claim_id] = {**gold[claims[0].claim_id], "verdict": "false", "distortion": "overstates"}
+    definition = replace(load_definition(), ood_outlets=())
+    schema = load_schema()
+    tables = build_tables(definition, schema, articles, claims, gold, FACTS, {"granite-herald": True, "east-wire": True})
+    folder, _ = write_release(tables, definition, schema, tmp_path / "rel" / "0.1.0", lambda s: "card\n")
+    return folder
+
+
+def test_report_has_plot_sections_and_escapes_claims(tmp_path):
+    folder = _release(tmp_path)
+    data = DataDir(tmp_path / "data")
+    summary = write_report(data, "scs-framing", folder)
+    html = (data.reports_dir / "report-0.1.0.html").read_text(encoding="utf-8")
+    assert summary.outputs == [str(data.reports_dir / "report-0.1.0.html")]
+    sections = re.findall(r"<section><h2>(.*?)</h2>", html)
+    assert sections[:5] == ["Verdicts by camp", "Distortion direction by camp", "Verdicts by language", "Frames over time",
+                            "Top sensational cues per camp"]
+    assert "Example distorted claims" in sections
+    assert html.count('src="data:image/png;base64,') >= 4, "the four plots are embedded PNGs"
+    # the claim (example table) and its cue span (top cues) are shown, escaped; no live script tag anywhere
+    assert "<script" not in html.lower()
+    assert "The score &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; watches every citizen." in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; (1)" in html
+    # an unchanged release is not redone
+    assert write_report(data, "scs-framing", folder).unchanged
