@@ -167,6 +167,7 @@ def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
         summary = StageSummary("annotate push", records_in=len(claims))
         new = [c for c in claims if c.claim_id not in present]
         summary.skip("already_a_task", len(claims) - len(new))
+        new = annotation_order(data, new, summary)
         if limit is not None:
             summary.skip("over_limit", max(len(new) - limit, 0))
             new = new[:limit]
@@ -178,6 +179,24 @@ def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
     summary.outputs.append(f"{url}/projects/{project_id}")
     summary.notes.append(("created" if created else "updated") + f" project {project_id} ({title!r})")
     return summary
+
+
+def latest_baseline_model(data: DataDir, task: str = "checkworthy") -> Path | None:
+    models = sorted(data.baselines_dir.glob(f"*/models/{task}-logreg.skops"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def annotation_order(data: DataDir, claims: list[Claim], summary: StageSummary) -> list[Claim]:
+    """New tasks in active-learning order: the baseline's most uncertain claims first
+    (Label Studio serves tasks in import order), so the next hour of annotation buys the most."""
+    from annotation.active import load_model, order_by_uncertainty
+
+    model_path = latest_baseline_model(data)
+    if model_path is None or not claims:
+        summary.notes.append("no baseline model yet: new tasks in mining order")
+        return claims
+    summary.notes.append(f"new tasks ordered by the uncertainty of {model_path}")
+    return order_by_uncertainty(claims, load_model(model_path))
 
 
 def _identity(who, emails: dict[int, str]) -> object:

@@ -71,3 +71,24 @@ def test_demo_export_is_pseudonymous_overlapping_and_cites_real_facts():
     known = fact_ids()
     cited = {fid for a in annotations for fid in a.evidence}
     assert cited and cited <= known, sorted(cited - known)
+
+
+def test_active_learning_puts_uncertain_claims_first(tmp_path):
+    import skops.io as sio
+
+    from annotation.active import load_model, order_by_uncertainty
+    from pipelines.baselines import make_model
+    from pipelines.records import Claim
+
+    texts = ["the court list bans flights"] * 10 + ["I love this sunny day"] * 10
+    labels = ["yes"] * 10 + ["no"] * 10
+    path = tmp_path / "checkworthy-logreg.skops"
+    sio.dump(make_model("logreg").fit(texts, labels), path)
+    model = load_model(path)
+
+    def claim(i, text):
+        return Claim(claim_id=f"c{i}", article_id="a", start=0, end=1, text=text, context_before="", context_after="",
+                     language="en", checkworthiness=0.5, outlet_id="o", camp="western", published=None, url="u")
+
+    claims = [claim(1, "the court list bans flights"), claim(2, "I love this sunny day"), claim(3, "the sunny court day")]
+    assert order_by_uncertainty(claims, model)[0].claim_id == "c3"

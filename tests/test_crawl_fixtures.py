@@ -143,9 +143,9 @@ def test_errors_retried_then_logged_as_skips(crawled):
     # 503 once, then 200 on the retry: the page is kept
     assert count[base + "flaky.html"] == 2
     assert sorted((r["status"], r["skip_reason"] or "") for r in rows_for(rows, base + "flaky.html")) == [(200, ""), (503, "http_503")]
-    # 404 is final: asked once, logged as a skip
-    assert count[base + "missing.html"] == 1
-    assert [r["skip_reason"] for r in rows_for(rows, base + "missing.html")] == ["http_404"]
+    # 404: retried like a 500 (pages being published or moved 404 briefly), then logged
+    assert count[base + "missing.html"] == 3
+    assert [r["skip_reason"] for r in rows_for(rows, base + "missing.html")] == ["http_404"] * 3
     # slower than DOWNLOAD_TIMEOUT: tried 3 times, then one skip row without a WARC record
     assert count[base + "slow.html"] == 3
     slow = rows_for(rows, base + "slow.html")
