@@ -309,7 +309,3 @@ def rebuild_annotations(data: DataDir) -> StageSummary:
     summary.outputs.append(str(target))
     summary.notes.append(f"{len(snapshots)} snapshot(s) kept in {data.snapshots_dir}")
     return summary
-
-
-def existing_local(path: Path) -> list[Annotation]:
-    return read_records(path, Annotation) if path.exists() else []

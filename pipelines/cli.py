@@ -21,7 +21,6 @@ from pipelines import __version__
 from pipelines.io import (
     DataDir,
     FrameCheckError,
-    SkipLog,
     StageSummary,
     fingerprint,
     is_unchanged,
@@ -366,8 +365,8 @@ def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio
     claims = {c.claim_id for c in read_records(data.table("claims"), Claim)}
     summary = StageSummary("annotate")
     kept = []
-    for _export, annotations in parsed:
-        for ann in annotations:
+    for _export, export_annotations in parsed:
+        for ann in export_annotations:
             summary.records_in += 1
             if ann.claim_id not in claims:
                 summary.skip("claim_not_in_claims_table")

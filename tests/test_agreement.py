@@ -1,9 +1,7 @@
 """Agreement, adjudication and the committed demo annotations."""
 
-import json
 from pathlib import Path
 
-import pytest
 
 from annotation.adjudicate import adjudicate
 from annotation.agreement import agreement_report, alpha, jaccard_distance, krippendorff_alpha
@@ -63,6 +61,11 @@ def test_majority_tie_keeps_first_and_sets_need_half():
 def test_demo_export_is_pseudonymous_overlapping_and_cites_real_facts():
     annotations = parse_export(DEMO_EXPORT)
     raw = DEMO_EXPORT.read_text(encoding="utf-8")
+    # the export names only the pseudonymous demo accounts, never a real address
+    import re
+
+    emails = set(re.findall(r"[\w.+-]+@[\w.-]+", raw))
+    assert emails and all(e.endswith("@framecheck.invalid") for e in emails), emails
     annotators = {a.annotator for a in annotations}
     assert len(annotators) >= 2 and all(a.startswith("annotator-") for a in annotators)
     assert "@" not in "".join(annotators)

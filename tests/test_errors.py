@@ -1,6 +1,5 @@
 """Bad input to a stage ends with a one-line error naming the file, and writes nothing."""
 
-from pathlib import Path
 
 import pytest
 

@@ -5,7 +5,6 @@ batches, syndicated copies marked)."""
 
 import json
 import random
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
