@@ -14,7 +14,6 @@ import json
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 from annotation.facts import load_facts
@@ -27,8 +26,6 @@ from pipelines.records import Annotation, Claim
 MODEL_VERSION = "framecheck-cues-retriever-0.1"
 BATCH = 200
 EVIDENCE_PREDICTIONS = 3
-# What pseudonym() returns; a snapshot stores these, and rebuild keeps them as they are.
-_PSEUDONYM = re.compile(r"annotator-[0-9a-f]{10}")
 _SNAPSHOT_NAME = re.compile(r"(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?-project(?P<project>\d+)\.json")
 # Fields of an export that name a user; each is pseudonymized (completed_by) or dropped.
 _USER_FIELDS = ("created_username", "updated_by", "last_created_by", "user", "created_by", "reviewed_by",
@@ -280,29 +277,15 @@ def _snapshot_order(path: Path) -> tuple:
     return (m["stamp"], int(m["n"] or 0), path.name) if m else (path.name, 0, path.name)
 
 
-def _stored_annotators(snapshot: Path) -> dict[str, str]:
-    """annotation id → the pseudonym the snapshot stores."""
-    try:
-        tasks = json.loads(snapshot.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(ann.get("id")): ann.get("completed_by") for task in tasks if isinstance(task, dict)
-            for ann in task.get("annotations") or [] if isinstance(ann, dict)}
-
-
 def rebuild_annotations(data: DataDir) -> StageSummary:
     """The annotations table from every snapshot; the newest copy of an annotation wins."""
     latest: dict[str, Annotation] = {}
     snapshots = sorted(data.snapshots_dir.glob("*.json"), key=_snapshot_order)
     summary = StageSummary("annotations", records_in=0)
     for snapshot in snapshots:
-        stored = _stored_annotators(snapshot)
+        # snapshots already hold pseudonyms, which parse_export keeps as they are
         for ann in parse_export(snapshot):
             summary.records_in += 1
-            # parse_export pseudonymizes what it reads; a snapshot's value already is one
-            who = stored.get(ann.annotation_id)
-            if isinstance(who, str) and _PSEUDONYM.fullmatch(who):
-                ann = replace(ann, annotator=who)
             latest[ann.annotation_id] = ann
     target = data.table("annotations")
     summary.records_out = write_records(target, sorted(latest.values(), key=lambda a: a.annotation_id), Annotation)

@@ -23,8 +23,8 @@ from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
 from crawlers.archive import ArchiveWriter, new_run_id
-from crawlers.demo_server import DEMO_SITE, SiteServer
-from crawlers.registry import DEMO_REGISTRY, Outlet
+from crawlers.demo_server import SiteServer
+from crawlers.registry import Outlet
 from crawlers.spiders.outlets import OutletSpider
 from pipelines.io import DataDir, SkipLog, StageSummary
 from pipelines.relevance import load_topic
@@ -130,5 +130,3 @@ def run_crawl(
                          f"{summary.records_out} relevant article pages")
     return summary
 
-
-DEMO_DEFAULTS = {"registry": DEMO_REGISTRY, "root": DEMO_SITE}

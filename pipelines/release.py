@@ -23,7 +23,7 @@ import yaml
 from annotation.schema import LabelSchema
 from pipelines.config import DATASETS_DIR, Checker, load_yaml
 from pipelines.io import FrameCheckError
-from pipelines.records import Article, Claim, Fact
+from pipelines.records import Article, Claim, Fact, to_row
 
 DEFAULT_DATASET = "scs-framing"
 SPLITS = ("train", "validation", "test", "ood_test")
@@ -343,17 +343,13 @@ def build_tables(
         {
             "fact_id": f.fact_id, "category": f.category, "title": f.title, "statement_en": f.statement_en,
             "statement_zh": f.statement_zh, "valid_from": f.valid_from, "valid_to": f.valid_to, "status": f.status,
-            "sources_json": json.dumps([s.__dict__ if hasattr(s, "__dict__") else _source_dict(s) for s in f.sources], ensure_ascii=False, sort_keys=True),
+            "sources_json": json.dumps([to_row(s) for s in f.sources], ensure_ascii=False, sort_keys=True),
         }
         for f in facts
     ]
     return ReleaseTables(
         rows={"claims": claim_rows, "articles": article_rows, "spans": span_rows, "facts": {"train": fact_rows}},
     )
-
-
-def _source_dict(source) -> dict:
-    return {name: getattr(source, name) for name in source.__slots__}
 
 
 def _check_leakage(claim_rows: dict[str, list[dict]], problems: list[str]) -> None:

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pipelines.config import CRAWLERS_DIR, Checker, load_yaml
 
 TOPIC_FILE = CRAWLERS_DIR / "topic.yaml"
+
+
+# The only non-ASCII characters that re.IGNORECASE matches to ASCII letters.
+_CASE_TRAPS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _fold(text: str) -> str:
+    return text.translate(_CASE_TRAPS).lower()
 
 
 @dataclass(frozen=True)
@@ -24,20 +32,39 @@ class Topic:
     patterns: tuple[tuple[re.Pattern, float, str], ...]
     search_queries: dict
 
+    @cached_property
+    def _needles(self) -> tuple[tuple[re.Pattern, float, str, bool], ...]:
+        """Per pattern, a substring every match contains (case-folded for case-insensitive
+        patterns), strongest terms first. Scoring is the crawler's and extraction's hottest
+        path: a regex is only searched where its term occurs, which gives the same score at
+        about a tenth of the cost."""
+        entries = [(pattern, weight, _fold(term) if pattern.flags & re.IGNORECASE else term, bool(pattern.flags & re.IGNORECASE))
+                   for pattern, weight, term in self.patterns]
+        return tuple(sorted(entries, key=lambda entry: -entry[1]))
+
+    def _hits(self, text: str, title: str):
+        """The weight each matching term adds, strongest terms first."""
+        folded_text, folded_title = _fold(text), _fold(title)
+        for pattern, weight, needle, folded in self._needles:
+            if needle in (folded_text if folded else text) and pattern.search(text):
+                yield weight
+            if title and needle in (folded_title if folded else title) and pattern.search(title):
+                yield weight * self.title_weight
+
     def score(self, text: str, title: str = "") -> float:
-        total = 0.0
-        for pattern, weight, _term in self.patterns:
-            if pattern.search(text):
-                total += weight
-            if title and pattern.search(title):
-                total += weight * self.title_weight
-        return total
+        return float(sum(self._hits(text, title)))
 
     def matched_terms(self, text: str) -> list[str]:
         return [term for pattern, _w, term in self.patterns if pattern.search(text)]
 
     def is_relevant(self, text: str, title: str = "") -> bool:
-        return self.score(text, title) >= self.min_score
+        """score(text, title) >= min_score, stopping as soon as the threshold is reached."""
+        total = 0.0
+        for weight in self._hits(text, title):
+            total += weight
+            if total >= self.min_score:
+                return True
+        return total >= self.min_score
 
 
 def _compile(term: str, lang: str) -> re.Pattern:

@@ -25,3 +25,15 @@ def shared_dir():
     if not SHARED.exists():
         pytest.skip(f"{SHARED} is absent: shared corpora not available here")
     return SHARED
+
+
+def reference_score(topic, text: str, title: str = "") -> float:
+    """The topic score by its plain definition (every pattern searched): the reference the
+    fast path in pipelines.relevance.Topic must equal."""
+    total = 0.0
+    for pattern, weight, _term in topic.patterns:
+        if pattern.search(text):
+            total += weight
+        if title and pattern.search(title):
+            total += weight * topic.title_weight
+    return total

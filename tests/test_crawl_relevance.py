@@ -1,5 +1,5 @@
-"""The crawler's fast relevance scorer (crawlers.spiders.outlets.TopicScorer) gives exactly
-pipelines.relevance.Topic.score: same numbers, same decisions, on every page we have."""
+"""The fast topic score (pipelines.relevance.Topic, the crawler's and extraction's hot path)
+gives exactly the plain rule's score: same numbers, same decisions, on every page we have."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, reference_score
 from crawlers.encoding import decode_html
-from crawlers.spiders.outlets import TopicScorer
 from pipelines.relevance import load_topic
 
 CORPUS = REPO.parent / "shared" / "corpora" / "trafilatura-eval" / "pages"
@@ -25,13 +24,12 @@ def pages() -> list[Path]:
 
 def test_same_score_and_decision_on_real_and_demo_pages():
     topic = load_topic()
-    scorer = TopicScorer(topic)
     checked = relevant = 0
     for path in pages():
         text = re.sub(r"<[^>]+>", " ", decode_html(path.read_bytes(), None))[:30000]
         title = text[:120]
-        assert scorer.score(text, title) == topic.score(text, title), path
-        assert scorer.is_relevant(text, title) == topic.is_relevant(text, title), path
+        assert topic.score(text, title) == reference_score(topic, text, title), path
+        assert topic.is_relevant(text, title) == (reference_score(topic, text, title) >= topic.min_score), path
         checked += 1
         relevant += topic.is_relevant(text, title)
     assert checked >= 100 and 0 < relevant < checked
@@ -49,6 +47,5 @@ def test_same_score_and_decision_on_real_and_demo_pages():
 ])
 def test_same_score_on_edge_cases(text, title):
     topic = load_topic()
-    scorer = TopicScorer(topic)
-    assert scorer.score(text, title) == topic.score(text, title)
-    assert scorer.is_relevant(text, title) == topic.is_relevant(text, title)
+    assert topic.score(text, title) == reference_score(topic, text, title)
+    assert topic.is_relevant(text, title) == (reference_score(topic, text, title) >= topic.min_score)

@@ -194,58 +194,6 @@ class OutletSpider(scrapy.Spider):
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-# the only non-ASCII characters that re.IGNORECASE matches to ASCII letters
-_CASE_TRAPS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-
-
-class TopicScorer:
-    """Topic.score, fast: a pattern is searched only where its term occurs as a substring
-    (case-folded for case-insensitive patterns), which is necessary for a match, so the
-    score is the same to the last digit (tests/test_crawl_relevance.py holds it to that)
-    at a tenth of the cost — it is the crawler's hottest path."""
-
-    def __init__(self, topic):
-        self.topic = topic
-        self.entries = [(pattern, float(weight), term.translate(_CASE_TRAPS).lower() if pattern.flags & re.IGNORECASE else term,
-                         bool(pattern.flags & re.IGNORECASE)) for pattern, weight, term in topic.patterns]
-        self.by_weight = sorted(self.entries, key=lambda entry: -entry[1])  # strongest terms first
-
-    def score(self, text: str, title: str = "") -> float:
-        folded_text = text.translate(_CASE_TRAPS).lower()
-        folded_title = title.translate(_CASE_TRAPS).lower()
-        total = 0.0
-        for pattern, weight, needle, folded in self.entries:
-            if needle in (folded_text if folded else text) and pattern.search(text):
-                total += weight
-            if title and needle in (folded_title if folded else title) and pattern.search(title):
-                total += weight * self.topic.title_weight
-        return total
-
-    def is_relevant(self, text: str, title: str = "") -> bool:
-        """score(text, title) >= min_score, stopping as soon as the threshold is reached."""
-        folded_text = text.translate(_CASE_TRAPS).lower()
-        folded_title = title.translate(_CASE_TRAPS).lower()
-        total, needed = 0.0, self.topic.min_score
-        for pattern, weight, needle, folded in self.by_weight:
-            if needle in (folded_text if folded else text) and pattern.search(text):
-                total += weight
-            if title and needle in (folded_title if folded else title) and pattern.search(title):
-                total += weight * self.topic.title_weight
-            if total >= needed:
-                return True
-        return total >= needed
-
-
-_SCORERS: dict[int, TopicScorer] = {}
-
-
-def _scorer(topic) -> TopicScorer:
-    if isinstance(topic, TopicScorer):
-        return topic
-    scorer = _SCORERS.get(id(topic))
-    if scorer is None or scorer.topic is not topic:
-        scorer = _SCORERS[id(topic)] = TopicScorer(topic)
-    return scorer
 
 
 def article_skip_reason(body: bytes, content_type: str | None, topic) -> str | None:
@@ -263,7 +211,7 @@ def article_skip_reason(body: bytes, content_type: str | None, topic) -> str | N
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     title = " ".join(tree.xpath("//title//text()"))
-    return None if _scorer(topic).is_relevant(tree.text_content(), title) else "off_topic"
+    return None if topic.is_relevant(tree.text_content(), title) else "off_topic"
 
 
 def _iso_date(value: str | None) -> date | None:
