@@ -13,7 +13,9 @@ AutoThrottle, 16 concurrent requests), each in its own process, through the same
 
 Pages per second are responses over Scrapy's own elapsed time (engine start to close, from
 each crawl's stats), so interpreter start-up is left out; wall-clock seconds are shown too.
-Peak memory is each crawl process's maximum resident set size (os.wait4 rusage).
+Peak memory is each crawl process's maximum resident set size (os.wait4 rusage). Linux
+carries a parent's high-water mark into an exec'd child; this script stays far smaller than
+either crawl (the mirror is served by its own process), so the figure is the crawl's own.
 
 Runs alone: `python bench/crawl.py [--pages N] [--rounds R] [--strict]`. Each crawl runs R times
 (default 3), interleaved with the other, and medians are reported. Prints a table and, last, one

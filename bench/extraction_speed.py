@@ -8,16 +8,21 @@
    - framecheck: `pipelines.extract.extract_page`, the whole per-page path (binary checks,
      decoding, trafilatura, metadata, cleaning, language, relevance, hashing).
    Ratios are framecheck docs/s over each trafilatura's (target: at least 0.8). The run also
-   checks that FrameCheck's lean metadata path gives the same title, author and date as
-   trafilatura's full one on every page.
+   checks, on every page, that trafilatura given our parser's tree (pipelines/htmltree.py)
+   returns the text, title, author and date it returns for the page source, and that our lean
+   metadata path (the author search included) gives its title, author and date.
 2. The extract stage end to end (`pipelines.extract.run_extract`, as `framecheck extract`
    runs it), in a child process per run, on data directories whose WARC files hold the real
    pages repeated under distinct URLs, every page let through the topic filter so that all of
    them are written: 1,000 documents with 1 and with 2 worker processes (the speed-up), and
    10,000 documents with 2 (peak memory must stay flat: articles are streamed to Parquet and
    only small de-duplication keys stay in memory).
+3. The claims stage (`pipelines.claims.run_claims`, as `framecheck claims run` runs it) on the
+   1,000 and 10,000 articles, in a child process each: its peak memory must stay flat too
+   (articles are read and claims written a batch at a time).
 
-Runs alone: `python bench/extraction_speed.py [--small 1000] [--large 10000] [--repeat 3]`.
+Runs alone: `python bench/extraction_speed.py [--small 1000] [--large 10000] [--larger 20000] [--repeat 3]`.
+--larger adds a third size to both memory runs, to show where memory levels off (0: skip).
 Prints a table and, last, one line of JSON with the figures. Without ../shared/corpora it
 falls back to the demo web's pages and says so.
 """
@@ -28,6 +33,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -111,22 +117,28 @@ def per_page(pages: list[tuple[str, bytes]], repeat: int) -> dict:
             "metadata_differences": metadata_differences(pages)}
 
 
-def metadata_differences(pages: list[tuple[str, bytes]]) -> int:
-    """Pages where FrameCheck's lean metadata differs from trafilatura's full extraction."""
+def metadata_differences(pages: list[tuple[str, bytes]]) -> dict:
+    """Pages where FrameCheck's shortcuts change an answer: our parser's tree given to
+    trafilatura (text, title, author, date), and our lean metadata path, each beside
+    trafilatura's full extraction of the page source."""
     import trafilatura
 
     from pipelines.extract import decode_html, page_metadata
-    from trafilatura.utils import load_html
+    from pipelines.htmltree import parse_html
 
-    differ = 0
+    differ = {"text": 0, "metadata": 0}
     for url, body in pages:
         html = decode_html(body, None)
         full = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-        tree = load_html(html)
+        ours = trafilatura.bare_extraction(parse_html(html), url=url, with_metadata=True)
+        tree = parse_html(html)
         if full is None or tree is None:
+            differ["text"] += ours is not None
             continue
+        differ["text"] += ours is None or (full.text, full.title, full.author, full.date) != (
+            ours.text, ours.title, ours.author, ours.date)
         lean = page_metadata(tree, url)
-        differ += (full.title, full.author, full.date) != (lean.title, lean.author, lean.date)
+        differ["metadata"] += (full.title, full.author, full.date) != (lean.title, lean.author, lean.date)
     return differ
 
 
@@ -151,6 +163,18 @@ def build_data_dir(root: Path, pages: list[tuple[str, bytes]], n: int):
     return data
 
 
+def own_peak_rss_mb() -> float:
+    """This process's own peak resident set (VmHWM). Not getrusage's ru_maxrss: Linux carries
+    the parent's high-water mark into an exec'd child, so a child of this benchmark (which
+    holds every page) would report at least the benchmark's own size. Worker processes are
+    forked from the stage process, so RUSAGE_CHILDREN holds their own peaks."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    except (OSError, AttributeError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(data_root: str, workers: int) -> None:
     """One extract-stage run; prints its time and peak memory as JSON."""
     from pipelines.cli import combined_registry
@@ -169,14 +193,32 @@ def child(data_root: str, workers: int) -> None:
     print(json.dumps({
         "seconds": seconds, "docs": summary.records_in, "rows": pq.ParquetFile(target).metadata.num_rows,
         "skipped": dict(summary.skipped),
-        "peak_rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_main_mb": own_peak_rss_mb(),
         "peak_rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }))
 
 
-def run_child(data_root: Path, workers: int) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--child", str(data_root), str(workers)], capture_output=True,
-                            text=True, cwd=REPO, timeout=3600)
+def claims_child(data_root: str) -> None:
+    """One claims-stage run on the articles the extract run wrote; prints time and peak memory."""
+    from annotation.facts import load_facts
+    from pipelines.claims import EvidenceRetriever, load_cues, run_claims
+    from pipelines.io import DataDir, StageSummary
+    from pipelines.relevance import load_topic
+
+    data = DataDir(Path(data_root))
+    summary = StageSummary("claims")
+    started = time.perf_counter()
+    run_claims([data.table("articles")], data.table("claims"), load_topic(), load_cues(), EvidenceRetriever(load_facts()),
+               summary)
+    print(json.dumps({
+        "seconds": time.perf_counter() - started, "docs": summary.records_in, "rows": summary.records_out,
+        "peak_rss_main_mb": own_peak_rss_mb(),
+    }))
+
+
+def run_child(data_root: Path, workers: int | None) -> dict:
+    mode = ["--child", str(data_root), str(workers)] if workers else ["--claims-child", str(data_root)]
+    result = subprocess.run([sys.executable, __file__, *mode], capture_output=True, text=True, cwd=REPO, timeout=3600)
     if result.returncode != 0:
         raise SystemExit(f"child run failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -186,11 +228,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=1000, help="Documents in the small run (default 1000).")
     parser.add_argument("--large", type=int, default=10000, help="Documents in the large run (default 10000).")
+    parser.add_argument("--larger", type=int, default=20000, help="A third size for the memory runs (0: none).")
     parser.add_argument("--repeat", type=int, default=3, help="Timed passes per system in part 1 (best counts).")
     parser.add_argument("--child", nargs=2, metavar=("DATA_DIR", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--claims-child", metavar="DATA_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
+        return 0
+    if args.claims_child:
+        claims_child(args.claims_child)
         return 0
 
     pages, source = load_pages()
@@ -198,13 +245,18 @@ def main() -> int:
     page_results = per_page(pages, args.repeat)
     runs = {}
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as tmp:
-        for n in sorted({args.small, args.large}):
+        for n in sorted({args.small, args.large, args.larger} - {0}):
             started = time.perf_counter()
             build_data_dir(Path(tmp) / str(n), pages, n)
             print(f"built {n} documents into WARC files in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         runs["small_w1"] = run_child(Path(tmp) / str(args.small), 1)
         runs["small_w2"] = run_child(Path(tmp) / str(args.small), 2)
         runs["large_w2"] = run_child(Path(tmp) / str(args.large), 2)
+        runs["claims_small"] = run_child(Path(tmp) / str(args.small), None)
+        runs["claims_large"] = run_child(Path(tmp) / str(args.large), None)
+        if args.larger:
+            runs["larger_w2"] = run_child(Path(tmp) / str(args.larger), 2)
+            runs["claims_larger"] = run_child(Path(tmp) / str(args.larger), None)
 
     speedup = runs["small_w1"]["seconds"] / runs["small_w2"]["seconds"]
     growth = runs["large_w2"]["peak_rss_main_mb"] / runs["small_w2"]["peak_rss_main_mb"]
@@ -214,16 +266,35 @@ def main() -> int:
         print(f"   {name:<28} {rate:8.1f} docs/s")
     print(f"   framecheck / trafilatura text+metadata  {page_results['ratio_vs_text_metadata']:.2f}  (target >= 0.8)")
     print(f"   framecheck / trafilatura text only      {page_results['ratio_vs_text']:.2f}")
-    print(f"   pages where our metadata differs from trafilatura's full extraction: {page_results['metadata_differences']}")
+    differences = page_results["metadata_differences"]
+    print(f"   pages where our parser changes trafilatura's text or metadata: {differences['text']}")
+    print(f"   pages where our metadata differs from trafilatura's full extraction: {differences['metadata']}")
     print("\n2. the extract stage (WARC in, Parquet out), every page written")
     print(f"   {'run':<22} {'docs':>6} {'rows':>6} {'seconds':>8} {'docs/s':>7} {'peak RSS main':>14} {'peak RSS worker':>16}")
     for label, key, workers in (("small, 1 worker", "small_w1", 1), ("small, 2 workers", "small_w2", 2),
-                                ("large, 2 workers", "large_w2", 2)):
+                                ("large, 2 workers", "large_w2", 2), ("larger, 2 workers", "larger_w2", 2)):
+        if key not in runs:
+            continue
         r = runs[key]
         print(f"   {label:<22} {r['docs']:>6} {r['rows']:>6} {r['seconds']:>8.1f} {r['docs'] / r['seconds']:>7.1f} "
               f"{r['peak_rss_main_mb']:>11.0f} MB {r['peak_rss_worker_mb']:>13.0f} MB")
     print(f"   speed-up from 2 worker processes: {speedup:.2f}x")
     print(f"   peak memory of the stage process, {args.large} vs {args.small} documents: {growth:.2f}x")
+    if "larger_w2" in runs:
+        print(f"   peak memory of the stage process, {args.larger} vs {args.large} documents: "
+              f"{runs['larger_w2']['peak_rss_main_mb'] / runs['large_w2']['peak_rss_main_mb']:.2f}x")
+    claims_growth = runs["claims_large"]["peak_rss_main_mb"] / runs["claims_small"]["peak_rss_main_mb"]
+    print("\n3. the claims stage on those articles (streamed in and out)")
+    for label, key in (("small", "claims_small"), ("large", "claims_large"), ("larger", "claims_larger")):
+        if key not in runs:
+            continue
+        r = runs[key]
+        print(f"   {label:<22} {r['docs']:>6} articles {r['rows']:>6} claims {r['seconds']:>8.1f} s "
+              f"{r['peak_rss_main_mb']:>8.0f} MB peak")
+    print(f"   peak memory, {args.large} vs {args.small} articles: {claims_growth:.2f}x")
+    if "claims_larger" in runs:
+        print(f"   peak memory, {args.larger} vs {args.large} articles: "
+              f"{runs['claims_larger']['peak_rss_main_mb'] / runs['claims_large']['peak_rss_main_mb']:.2f}x")
     print(json.dumps({
         "benchmark": "extraction_speed", "pages": page_results["pages"], "source": source, "cpus": os.cpu_count(),
         "docs_per_s": {k: round(v, 1) for k, v in rates.items()},
@@ -232,9 +303,13 @@ def main() -> int:
         "metadata_differences": page_results["metadata_differences"],
         "stage": {k: {kk: (round(vv, 1) if isinstance(vv, float) else vv) for kk, vv in v.items()} for k, v in runs.items()},
         "speedup_2_workers": round(speedup, 2),
-        "peak_rss_main_mb": {str(args.small): round(runs["small_w2"]["peak_rss_main_mb"]),
-                             str(args.large): round(runs["large_w2"]["peak_rss_main_mb"])},
+        "peak_rss_main_mb": {str(n): round(runs[k]["peak_rss_main_mb"]) for n, k in
+                             ((args.small, "small_w2"), (args.large, "large_w2"), (args.larger, "larger_w2")) if k in runs},
         "peak_rss_growth": round(growth, 3),
+        "claims_peak_rss_mb": {str(n): round(runs[k]["peak_rss_main_mb"]) for n, k in
+                               ((args.small, "claims_small"), (args.large, "claims_large"), (args.larger, "claims_larger"))
+                               if k in runs},
+        "claims_peak_rss_growth": round(claims_growth, 3),
     }))
     return 0
 

@@ -2,7 +2,8 @@
 check-worthiness score, context, sensational cue spans and evidence candidates.
 
 Pure core: `mine_text` (text in, candidates out). `mine_articles` adds article metadata,
-cue spans and evidence candidates.
+cue spans and evidence candidates. `run_claims` is the stage's I/O edge: it streams the
+articles and transcripts tables in and the claims table out, a batch at a time.
 
 Check-worthiness (`checkworthiness`) is a transparent additive score over surface
 signals, English and Chinese, each named in `_SIGNALS`: figures, dates, named actors,
@@ -17,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -379,3 +381,33 @@ def mine_articles(articles: list[Article], topic: Topic, cues: CueLexicon, retri
                 )
             )
     return claims
+
+
+# --- The stage's I/O edge ----------------------------------------------------------------
+
+
+def run_claims(sources: list[Path], target: Path, topic: Topic, cues: CueLexicon, retriever: EvidenceRetriever,
+               summary, min_score: float = MIN_CHECKWORTHINESS, k: int = 5,
+               progress: Callable[[Iterable, int], Iterable] | None = None) -> int:
+    """Mine every canonical article of the source tables (articles, transcripts) into the
+    claims table, atomically. Articles are read and claims written a batch at a time, so
+    memory holds one batch and the fact index, whatever the corpus size. Syndicated copies
+    (duplicate_of set) carry the canonical text's sentences and are counted, not mined."""
+    from pipelines.io import RecordWriter, atomic_path, count_records, iter_records
+
+    total = sum(count_records(path) for path in sources)
+    articles = (article for path in sources for article in iter_records(path, Article))
+    summary.records_in = total
+    mined_from = 0
+    with atomic_path(target) as tmp:
+        writer = RecordWriter(tmp, Claim)
+        for article in (progress(articles, total) if progress else articles):
+            if article.duplicate_of:
+                summary.skip("syndicated_copy")
+                continue
+            mined_from += 1
+            for claim in mine_articles([article], topic, cues, retriever, min_score, k):
+                writer.add(claim)
+        summary.records_out = writer.close()
+    summary.notes.append(f"{summary.records_out} candidate claims from {mined_from} articles")
+    return summary.records_out

@@ -267,13 +267,13 @@ def import_transcript(
 def extract(workers: int = typer.Option(1, help="Worker processes for extraction."),
             force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Extract articles from the archive, score relevance, and mark syndicated duplicates."""
-    from pipelines.extract import manifest_rows, run_extract
+    from pipelines.extract import manifest_table, run_extract
     from pipelines.relevance import TOPIC_FILE, load_topic
     from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, data_dir_registries
 
     data = data_dir()
     target = data.table("articles")
-    rows = manifest_rows(data)  # no manifest: a one-line error before anything is written
+    manifest = manifest_table(data)  # no manifest: a one-line error before anything is written
     print_ = fingerprint(sorted(data.manifest_dir.glob("*.parquet")) + [TOPIC_FILE, DEMO_REGISTRY, LIVE_REGISTRY]
                          + data_dir_registries(data))
     if not force and is_unchanged(data, "extract", print_, [target]):
@@ -281,7 +281,7 @@ def extract(workers: int = typer.Option(1, help="Worker processes for extraction
         return
     summary = StageSummary("extract")
     progress = lambda results, total: track(results, total=total, description="extract", console=console, transient=True)  # noqa: E731
-    run_extract(data, combined_registry(), load_topic(), summary, workers, progress, rows=rows)
+    run_extract(data, combined_registry(), load_topic(), summary, workers, progress, manifest=manifest)
     summary.outputs.append(str(target))
     mark_done(data, "extract", print_)
     report(summary)
@@ -296,38 +296,23 @@ def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candida
                force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Mine candidate claims from the canonical, relevant articles."""
     from annotation.facts import FACTS_FILE, load_facts
-    from pipelines.claims import CUES_FILE, EvidenceRetriever, load_cues, mine_articles
-    from pipelines.records import Article, Claim
+    from pipelines.claims import CUES_FILE, EvidenceRetriever, load_cues, run_claims
     from pipelines.relevance import TOPIC_FILE, load_topic
 
     data = data_dir()
     source, target = data.table("articles"), data.table("claims")
-    articles = read_records(source, Article)
     # imported video transcripts and their comments are mined like articles
     transcripts = data.table("transcripts")
-    if transcripts.exists():
-        articles += read_records(transcripts, Article)
-    inputs = [source, CUES_FILE, FACTS_FILE, TOPIC_FILE] + ([transcripts] if transcripts.exists() else [])
-    print_ = fingerprint(inputs, {"min": min_checkworthiness, "k": top_k})
+    sources = [source] + ([transcripts] if transcripts.exists() else [])
+    print_ = fingerprint(sources + [CUES_FILE, FACTS_FILE, TOPIC_FILE], {"min": min_checkworthiness, "k": top_k})
     if not force and is_unchanged(data, "claims", print_, [target]):
         report(StageSummary("claims", unchanged=True, outputs=[str(target)]))
         return
-    summary = StageSummary("claims", records_in=len(articles))
-    canonical = []
-    for a in articles:
-        if a.duplicate_of:
-            summary.skip("syndicated_copy")
-        else:
-            canonical.append(a)
-    retriever = EvidenceRetriever(load_facts())
-    topic, cues = load_topic(), load_cues()
-    claims = []
-    for article in track(canonical, description="claims", console=console, transient=True):
-        claims += mine_articles([article], topic, cues, retriever, min_checkworthiness, top_k)
-    # syndicated copies carry the same sentences; mining the canonical text once is enough
-    summary.records_out = write_records(target, claims, Claim)
+    summary = StageSummary("claims")
+    progress = lambda items, total: track(items, total=total, description="claims", console=console, transient=True)  # noqa: E731
+    run_claims(sources, target, load_topic(), load_cues(), EvidenceRetriever(load_facts()), summary,
+               min_checkworthiness, top_k, progress)
     summary.outputs.append(str(target))
-    summary.notes.append(f"{len(claims)} candidate claims from {len(canonical)} articles")
     mark_done(data, "claims", print_)
     report(summary)
 

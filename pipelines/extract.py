@@ -3,15 +3,17 @@ language, outlet, camp, provenance). Reads the WARC archive, never the network.
 
 Layers, from pure to I/O:
 - `extract_html`: page bytes in, `Extracted` text and metadata (or a `Skip` with its
-  reason) out. Trafilatura finds the main text and metadata (htmldate the date); our
+  reason) out. The page is parsed once (pipelines/htmltree.py: trafilatura's tree, built
+  faster) for trafilatura, which finds the main text and metadata (htmldate the date); our
   cleaning removes what it leaves of the page furniture (the headline and section label
   above the text, editor lines below it); per-outlet overrides (pipelines/overrides.py)
   fix the outlets whose pages still come out wrong.
 - `extract_page`: one archived response and its manifest row → an Article or a Skip.
 - `extract_fetch`: one manifest row → read from the WARC (a damaged record is a Skip) and
   extracted; `iter_extracted` / `extract_all` do it for many rows, in one process or several.
-- `run_extract`: the stage's I/O edge. It streams articles into Parquet in batches and
-  de-duplicates on small per-article keys, so memory does not grow with the corpus."""
+- `run_extract`: the stage's I/O edge. The manifest stays in Arrow columns, articles are
+  streamed into Parquet in batches, and de-duplication keeps only small per-article keys
+  (a MinHash signature and ids, about 2 KB with the LSH index), so no text is held."""
 
 from __future__ import annotations
 
@@ -31,16 +33,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import trafilatura
 from htmldate import find_date
-from trafilatura.metadata import (examine_meta, extract_author, extract_meta_json, extract_title, extract_url,
-                                  set_date_params)
-from trafilatura.utils import load_html
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url, set_date_params
 
 from crawlers.archive import ArchivedResponse, read_response, sha256_hex
 from crawlers.registry import Registry
-from pipelines.io import DataDir, FrameCheckError, SkipLog, StageSummary, atomic_path, read_records
+from pipelines.htmltree import find_author, parse_html
+from pipelines.io import (BATCH_ROWS, DataDir, FrameCheckError, RecordWriter, SkipLog, StageSummary, atomic_path,
+                          parquet_writer, read_record_table)
 from pipelines.language import detect_language, is_chinese
 from pipelines.overrides import Override, override_for
-from pipelines.records import SCHEMAS, Article, FetchRecord, article_id_for, to_row
+from pipelines.records import SCHEMAS, Article, FetchRecord, article_id_for, from_row
 from pipelines.relevance import Topic
 
 MIN_CHARS = {"en": 300, "zh": 120}  # shorter "articles" are teasers, captions or error pages
@@ -49,8 +51,8 @@ _REPLACEMENT_SHARE = 0.02
 _CONTROL_SHARE = 0.01  # text has next to no C0/C1 control characters; binary data has ~12%
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x7fELF", b"OggS", b"RIFF")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
-BATCH_ROWS = 256  # articles per Parquet row group
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,10 @@ def is_garbled(html: str) -> bool:
     """Decoded text that is mostly replacement or control characters is not a page."""
     sample = html[:200000]
     size = max(len(sample), 1)
-    return sample.count("\ufffd") > _REPLACEMENT_SHARE * size or len(_CONTROL_CHARS.findall(sample)) > _CONTROL_SHARE * size
+    if sample.count("\ufffd") > _REPLACEMENT_SHARE * size:
+        return True
+    # most pages have no control character at all: one search, not a list of them all
+    return _CONTROL_CHARS.search(sample) is not None and len(_CONTROL_CHARS.findall(sample)) > _CONTROL_SHARE * size
 
 
 def extract_html(body: bytes | str, url: str | None = None, content_type: str = "", outlet_id: str | None = None,
@@ -127,7 +132,7 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
         return Skip("binary_or_garbled", where)
     override = override_for(outlet_id)
     try:
-        tree = load_html(html)
+        tree = parse_html(html)
         if tree is None:
             return Skip("no_text", where)
         meta = page_metadata(tree, url)
@@ -163,7 +168,7 @@ def page_metadata(tree, url: str | None):
     if not meta.title:
         meta.title = extract_title(tree)
     if not meta.author:
-        meta.author = extract_author(tree)
+        meta.author = find_author(tree)
     if not meta.url:
         meta.url = extract_url(tree, url)
     date_params = set_date_params(True)
@@ -248,7 +253,8 @@ def clean_text(text: str, title: str = "", override: Override | None = None) -> 
     it), a dateline or byline line at the top and editor/source lines after the story
     removed; the outlet's drop_lines removed."""
     text = unicodedata.normalize("NFC", text)  # 'u' + combining diaeresis → 'ü', as searched and hashed
-    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.splitlines()]
+    # the spaces class holds no line break, so one pass over the text equals one per line
+    lines = [line.strip() for line in _SPACES.sub(" ", text).splitlines()]
     lines = [line for line in lines if line]
     if title:
         for i, line in enumerate(lines[:3]):
@@ -280,32 +286,62 @@ def _override_author(tree, override: Override) -> str | None:
 # --- From the archive ------------------------------------------------------------------
 
 
-def manifest_rows(data: DataDir) -> list[FetchRecord]:
+def manifest_table(data: DataDir) -> pa.Table:
+    """Every crawl run's manifest rows, as Arrow columns: a FetchRecord object costs about
+    3.7 KB of Python memory, its row here a tenth of that."""
     files = sorted(data.manifest_dir.glob("*.parquet"))
     if not files:
         raise FrameCheckError(f"{data.manifest_dir}: no crawl manifest found (run `framecheck crawl` first)")
-    rows = [row for f in files for row in read_records(f, FetchRecord)]
-    return rows
+    tables = []
+    for path in files:
+        try:
+            tables.append(read_record_table(path, FetchRecord).cast(SCHEMAS[FetchRecord]))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise FrameCheckError(f"{path}: manifest columns of unexpected types ({exc})") from None
+    return pa.concat_tables(tables)
 
 
-def article_fetches(rows: Iterable[FetchRecord]) -> tuple[list[FetchRecord], list[tuple[FetchRecord, str]]]:
+class FetchSelection:
+    """The manifest rows chosen for extraction, in order; FetchRecords are made a batch at a
+    time as they are iterated, so the selection stays as small as the columns."""
+
+    def __init__(self, table: pa.Table, indices: list[int]):
+        self.table, self.indices = table, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __iter__(self) -> Iterator[FetchRecord]:
+        for start in range(0, len(self.indices), BATCH_ROWS):
+            chunk = self.table.take(pa.array(self.indices[start:start + BATCH_ROWS], type=pa.int64()))
+            for row in chunk.to_pylist():
+                yield from_row(FetchRecord, row)
+
+
+def article_fetches(table: pa.Table) -> tuple[FetchSelection, list[tuple[FetchRecord, str]]]:
     """The latest fetch of each article URL decides; older fetches are superseded.
 
-    Returns the fetches to extract and the rows left out, each with its reason."""
-    by_url: dict[str, list[FetchRecord]] = {}
-    for row in rows:
-        if row.kind == "article":
-            by_url.setdefault(row.final_url, []).append(row)
-    keep, skipped = [], []
+    Returns the fetches to extract (by outlet, then URL) and the rows left out, each with
+    its reason."""
+    column = {name: table.column(name).to_pylist()
+              for name in ("kind", "final_url", "fetched_at", "run_id", "status", "skip_reason", "outlet_id")}
+    final_url, status, skip_reason = column["final_url"], column["status"], column["skip_reason"]
+    by_url: dict[str, list[int]] = {}
+    for i, kind in enumerate(column["kind"]):
+        if kind == "article":
+            by_url.setdefault(final_url[i], []).append(i)
+    keep, left_out = [], []
     for url in sorted(by_url):
-        fetches = sorted(by_url[url], key=lambda r: (r.fetched_at, r.run_id))
+        fetches = sorted(by_url[url], key=lambda i: (column["fetched_at"][i], column["run_id"][i]))
         latest = fetches[-1]
-        skipped += [(older, "superseded_by_later_fetch") for older in fetches[:-1]]
-        if latest.skip_reason or latest.status != 200:
-            skipped.append((latest, latest.skip_reason or f"http_{latest.status}"))
+        left_out += [(older, "superseded_by_later_fetch") for older in fetches[:-1]]
+        if skip_reason[latest] or status[latest] != 200:
+            left_out.append((latest, skip_reason[latest] or f"http_{status[latest]}"))
         else:
             keep.append(latest)
-    return sorted(keep, key=lambda r: (r.outlet_id, r.final_url)), skipped
+    keep.sort(key=lambda i: (column["outlet_id"][i], final_url[i]))
+    rows = table.take(pa.array([i for i, _reason in left_out], type=pa.int64())).to_pylist()
+    return FetchSelection(table, keep), [(from_row(FetchRecord, row), reason) for row, (_i, reason) in zip(rows, left_out)]
 
 
 def extract_fetch(fetch: FetchRecord, warc_dir: Path, registry: Registry, topic: Topic) -> Article | Skip:
@@ -397,35 +433,24 @@ def extract_all(fetches: Iterable[FetchRecord], data: DataDir, registry: Registr
 # --- The stage's I/O edge ----------------------------------------------------------------
 
 
-class _ArticleBatches:
-    """Writes Article rows to one Parquet file a row group at a time."""
-
-    def __init__(self, path: Path):
-        self.schema = SCHEMAS[Article]
-        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
-        self.rows: list[dict] = []
-        self.count = 0
-
-    def add(self, row: dict) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
-            self.count += len(self.rows)
-            self.rows = []
-
-    def close(self) -> int:
-        self.flush()
-        self.writer.close()
-        return self.count
+def _copy_with_duplicates(staging: Path, target: Path, canonical_of: dict[str, str]) -> None:
+    """Pass 2: the staged articles with duplicate_of filled in, column-wise (the texts are
+    never turned into Python strings), a batch at a time, atomically."""
+    schema = SCHEMAS[Article]
+    field = schema.field("duplicate_of")
+    column = schema.get_field_index("duplicate_of")
+    with atomic_path(target) as tmp:
+        writer = parquet_writer(tmp, schema)
+        for batch in pq.ParquetFile(staging, pre_buffer=False).iter_batches(batch_size=BATCH_ROWS):
+            ids = batch.column("article_id").to_pylist()
+            duplicate_of = pa.array([canonical_of.get(i) for i in ids], type=field.type)
+            writer.write_batch(batch.set_column(column, field, duplicate_of))
+        writer.close()
 
 
 def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageSummary, workers: int = 1,
                 progress: Callable[[Iterator, int], Iterable] | None = None,
-                rows: list[FetchRecord] | None = None) -> Path:
+                manifest: pa.Table | None = None) -> Path:
     """Extract every archived article page into tables/articles.parquet, atomically.
 
     Pass 1 streams articles into a staging file and keeps only their de-duplication keys;
@@ -434,7 +459,7 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageS
     from pipelines.dedup import assign_duplicates, duplicate_groups
 
     target = data.table("articles")
-    fetches, left_out = article_fetches(rows if rows is not None else manifest_rows(data))
+    fetches, left_out = article_fetches(manifest if manifest is not None else manifest_table(data))
     summary.records_in = len(fetches) + len(left_out)
     log = SkipLog(data, "extract")
     keys = []
@@ -446,7 +471,7 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageS
         for row, reason in left_out:
             summary.skip(f"crawl:{reason}")
             log.write(reason, url=row.final_url, warc_file=row.warc_file)
-        batches = _ArticleBatches(staging)
+        batches = RecordWriter(staging, Article, BATCH_ROWS)
         results = iter_extracted(fetches, data, registry, topic, workers)
         for fetch, result, key in (progress(results, len(fetches)) if progress else results):
             if isinstance(result, Skip):
@@ -458,17 +483,10 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageS
                 log.write("off_topic", url=result.url, relevance=result.relevance)
                 continue
             keys.append(key)
-            batches.add(to_row(result))
+            batches.add(result)
         batches.close()
         canonical_of = assign_duplicates(keys)
-        with atomic_path(target) as tmp:
-            writer = pq.ParquetWriter(tmp, SCHEMAS[Article], compression="zstd")
-            for batch in pq.ParquetFile(staging).iter_batches(batch_size=BATCH_ROWS):
-                rows = batch.to_pylist()
-                for row in rows:
-                    row["duplicate_of"] = canonical_of.get(row["article_id"])
-                writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[Article]))
-            writer.close()
+        _copy_with_duplicates(staging, target, canonical_of)
     finally:
         log.close()
         staging.unlink(missing_ok=True)

@@ -31,7 +31,7 @@ def chinese_script(text: str) -> str:
 
 def detect_language(text: str) -> str:
     cjk = len(_CJK.findall(text))
-    latin = sum(len(w) for w in _LATIN_WORD.findall(text))
+    latin = len("".join(_LATIN_WORD.findall(text)))
     # a Chinese character carries about as much as a 3-letter English word
     if cjk * 3 >= latin and cjk > 0:
         return chinese_script(text)

@@ -17,10 +17,19 @@ TOPIC_FILE = CRAWLERS_DIR / "topic.yaml"
 
 # The only non-ASCII characters that re.IGNORECASE matches to ASCII letters.
 _CASE_TRAPS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_CASE_TRAP_CHARS = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# how _compile bounds an English term
+_WORD_START, _WORD_END = r"(?<![\w])", r"(?![\w])"
 
 
 def _fold(text: str) -> str:
-    return text.translate(_CASE_TRAPS).lower()
+    if _CASE_TRAP_CHARS.search(text):  # str.translate is slow; the traps are rare
+        text = text.translate(_CASE_TRAPS)
+    return text.lower()
 
 
 @dataclass(frozen=True)
@@ -33,20 +42,34 @@ class Topic:
     search_queries: dict
 
     @cached_property
-    def _needles(self) -> tuple[tuple[re.Pattern, float, str, bool], ...]:
-        """Per pattern, a substring every match contains (case-folded for case-insensitive
-        patterns), strongest terms first. Scoring is the crawler's and extraction's hottest
-        path: a regex is only searched where its term occurs, which gives the same score at
-        about a tenth of the cost."""
-        entries = [(pattern, weight, _fold(term) if pattern.flags & re.IGNORECASE else term, bool(pattern.flags & re.IGNORECASE))
-                   for pattern, weight, term in self.patterns]
+    def _needles(self) -> tuple[tuple[re.Pattern, float, str, bool, tuple[str, ...], bool], ...]:
+        """Per pattern, what a text must contain for it to match, strongest terms first.
+        Scoring is the crawler's and extraction's hottest path: a regex is only searched
+        where its term can occur, which gives the same score at a fraction of the cost.
+        - needle: a substring every match contains (case-folded for case-insensitive patterns);
+        - words: for a case-insensitive whole-word pattern, the needle's word-character runs,
+          each of which a match leaves as a whole word of the folded text;
+        - cjk: the needle has a Chinese character, so a text without one cannot match."""
+        entries = []
+        for pattern, weight, term in self.patterns:
+            folded = bool(pattern.flags & re.IGNORECASE)
+            needle = _fold(term) if folded else term
+            whole_word = pattern.pattern.startswith(_WORD_START) and pattern.pattern.endswith(_WORD_END)
+            words = tuple(_WORD.findall(needle)) if folded and whole_word else ()
+            entries.append((pattern, weight, needle, folded, words, bool(_CJK.search(needle))))
         return tuple(sorted(entries, key=lambda entry: -entry[1]))
 
     def _hits(self, text: str, title: str):
         """The weight each matching term adds, strongest terms first."""
         folded_text, folded_title = _fold(text), _fold(title)
-        for pattern, weight, needle, folded in self._needles:
-            if needle in (folded_text if folded else text) and pattern.search(text):
+        text_words = set(_WORD.findall(folded_text))
+        text_has_cjk = _CJK.search(text) is not None
+        for pattern, weight, needle, folded, words, cjk in self._needles:
+            if words:
+                possible = all(word in text_words for word in words)
+            else:
+                possible = (text_has_cjk or not cjk) and needle in (folded_text if folded else text)
+            if possible and pattern.search(text):
                 yield weight
             if title and needle in (folded_title if folded else title) and pattern.search(title):
                 yield weight * self.title_weight
@@ -69,7 +92,7 @@ class Topic:
 
 def _compile(term: str, lang: str) -> re.Pattern:
     if lang == "en":
-        return re.compile(r"(?<![\w])" + re.escape(term) + r"(?![\w])", re.IGNORECASE)
+        return re.compile(_WORD_START + re.escape(term) + _WORD_END, re.IGNORECASE)
     return re.compile(re.escape(term))
 
 

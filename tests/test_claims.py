@@ -174,3 +174,61 @@ def test_mine_articles_adds_metadata_stable_ids_and_evidence():
     assert (first.outlet_id, first.camp, first.published, first.url) == ("granite-herald", "western", "2019-03-04", article.url)
     assert first.context_after == claims[1].text
     assert first.evidence_candidates and first.evidence_candidates[0].fact_id in COURT_LIST_FACTS
+
+
+def _article(article_id: str, text: str, language: str = "en", duplicate_of: str | None = None) -> Article:
+    return Article(article_id=article_id, url=f"http://granite-herald.example/{article_id}", outlet_id="granite-herald",
+                   outlet_name="G", camp="western", language=language, source_kind="web",
+                   title="Social credit explained", author=None, published="2019-03-04", text=text,
+                   text_sha256=normalized_text_hash(text), relevance=20.0, duplicate_of=duplicate_of, warc_file="w",
+                   warc_offset=0, body_sha256="0")
+
+
+def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monkeypatch):
+    """run_claims reads its tables a batch at a time and writes the claims mine_articles
+    gives for the canonical articles; a syndicated copy is counted, not mined."""
+    import pyarrow.parquet as pq
+
+    from pipelines import io
+    from pipelines.claims import run_claims
+    from pipelines.io import StageSummary, read_records, write_records
+    from pipelines.records import Claim
+
+    en = ("The court list began in 2013. It names people who can repay a court-ordered debt but refuse to.\n"
+          "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters.")
+    zh = "截至2018年底，全国法院累计限制失信被执行人购买机票1746万人次。失信被执行人名单自2013年起由最高人民法院公布。"
+    articles = [_article("a1", en), _article("a2", zh, "zh-Hans"), _article("a3", en, duplicate_of="a1")]
+    transcripts = [_article("t1", "Rongcheng gives every resident 1,000 points under its social credit scheme.")]
+    write_records(tmp_path / "articles.parquet", articles, Article)
+    write_records(tmp_path / "transcripts.parquet", transcripts, Article)
+    batches = []
+    real_iter = io.iter_records
+    monkeypatch.setattr(io, "iter_records", lambda path, kind, batch_rows=1: (
+        batches.append(path.name) or real_iter(path, kind, batch_rows=1)))
+    monkeypatch.setattr(io, "BATCH_ROWS", 1)
+    retriever = EvidenceRetriever(load_facts())
+    summary = StageSummary("claims")
+    target = tmp_path / "claims.parquet"
+    seen_total = []
+    count = run_claims([tmp_path / "articles.parquet", tmp_path / "transcripts.parquet"], target, TOPIC, CUES, retriever,
+                       summary, progress=lambda items, total: seen_total.append(total) or items)
+    expected = mine_articles([articles[0], articles[1], transcripts[0]], TOPIC, CUES, retriever)
+    def key(claims):  # scores are stored as float32
+        return [(c.claim_id, c.article_id, c.text, c.cues, [e.fact_id for e in c.evidence_candidates]) for c in claims]
+
+    assert key(read_records(target, Claim)) == key(expected) and count == len(expected) >= 4
+    assert batches == ["articles.parquet", "transcripts.parquet"] and seen_total == [4]
+    assert summary.records_in == 4 and summary.skipped["syndicated_copy"] == 1 and summary.records_out == count
+    assert pq.ParquetFile(target).num_row_groups == count  # written a claim at a time, not gathered
+
+
+def test_claims_stage_on_a_damaged_table_writes_nothing(tmp_path):
+    from pipelines.claims import run_claims
+    from pipelines.io import FrameCheckError, StageSummary
+
+    bad = tmp_path / "articles.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    target = tmp_path / "claims.parquet"
+    with pytest.raises(FrameCheckError, match="articles.parquet"):
+        run_claims([bad], target, TOPIC, CUES, EvidenceRetriever(load_facts()), StageSummary("claims"))
+    assert not target.exists() and not list(tmp_path.glob(".claims*"))

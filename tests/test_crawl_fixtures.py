@@ -239,3 +239,21 @@ def test_per_domain_delay_respected(tmp_path):
     # the delay is per domain: the two hosts' crawls overlap in time
     (a_start, a_end), (b_start, b_end) = [(min(s), max(s)) for s in times.values()]
     assert a_start < b_end and b_start < a_end
+
+
+def test_since_and_until_keep_dated_feed_and_sitemap_items_in_range(tmp_path):
+    """RSS items dated 1-3 April, Atom entries 1-2 May, sitemap entries last modified 1 June:
+    --since 2024-04-02 --until 2024-05-01 requests exactly the three items dated in between
+    (both ends included), and no sitemap article."""
+    with SiteServer(WEB) as server:
+        run_cli("crawl", "--source", "live", "--registry", REGISTRY, "--proxy", server.proxy_url,
+                "--outlets", "fx-feed", "--outlets", "fx-sitemap", "--since", "2024-04-02", "--until", "2024-05-01",
+                *settings_args(*FAST), data_dir=tmp_path, timeout=120)
+        log = list(server.log)
+    requested = {f"http://{host}{path}" for _t, host, path in log}
+    articles = {url for url in requested if "/posts/" in url or "/news/" in url}
+    assert articles == {"http://feed-news.example/posts/rss-2.html", "http://feed-news.example/posts/rss-3.html",
+                        "http://feed-news.example/posts/atom-1.html"}
+    # the dated sources themselves were read
+    assert {"http://feed-news.example/rss.xml", "http://feed-news.example/atom.xml",
+            "http://sitemap-news.example/sitemaps/2024.xml"} <= requested

@@ -188,7 +188,12 @@ def test_fast_relevance_score_equals_the_topic_score():
     topic = load_topic()
     texts = [(" ".join(EN_PARAGRAPHS), "Court list: social credit explained"), ("\n".join(ZH_HANT_PARAGRAPHS), "社會信用"),
              ("Social-Credit SYSTEM and the COURT BLACKLIST of JUDGMENT DEFAULTERS in China.", ""),
-             ("社会信用体系与失信被执行人名单、联合惩戒、芝麻分。", "信用中国"), ("Nothing relevant here at all.", "Weather")]
+             ("社会信用体系与失信被执行人名单、联合惩戒、芝麻分。", "信用中国"), ("Nothing relevant here at all.", "Weather"),
+             # the word-set pre-check: punctuation inside and around terms, case traps, scripts mixed
+             ("CHINA'S SOCIAL CREDIT; China’s social credit; social credits; socialcredit; social\ncredit", ""),
+             ("\u017focial credit \u017fy\u017ftem, the \u212aey DISHONEST judgment-debtors list", ""),
+             ("trust-breakers and trust breakers; credit-based supervision; the 社会信用 system; 失信 laolai", "China"),
+             ("social credit_system, social credit2, (social credit), 'social credit'", "")]
     texts += [(p.read_text(encoding="utf-8"), p.name) for p in FIXTURES.glob("*.txt")]
     for text, title in texts:
         assert topic.score(text, title) == reference_score(topic, text, title), text[:40]
