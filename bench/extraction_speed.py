@@ -224,6 +224,14 @@ def run_child(data_root: Path, workers: int | None) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def print_growth(runs: dict, sized_runs: list[tuple[int, str]], unit: str) -> None:
+    """Peak memory of each run against the next smaller one."""
+    present = [(n, key) for n, key in sized_runs if key in runs]
+    for (smaller, key_a), (larger, key_b) in zip(present, present[1:]):
+        ratio = runs[key_b]["peak_rss_main_mb"] / runs[key_a]["peak_rss_main_mb"]
+        print(f"   peak memory, {larger} vs {smaller} {unit}: {ratio:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=1000, help="Documents in the small run (default 1000).")
@@ -279,10 +287,8 @@ def main() -> int:
         print(f"   {label:<22} {r['docs']:>6} {r['rows']:>6} {r['seconds']:>8.1f} {r['docs'] / r['seconds']:>7.1f} "
               f"{r['peak_rss_main_mb']:>11.0f} MB {r['peak_rss_worker_mb']:>13.0f} MB")
     print(f"   speed-up from 2 worker processes: {speedup:.2f}x")
-    print(f"   peak memory of the stage process, {args.large} vs {args.small} documents: {growth:.2f}x")
-    if "larger_w2" in runs:
-        print(f"   peak memory of the stage process, {args.larger} vs {args.large} documents: "
-              f"{runs['larger_w2']['peak_rss_main_mb'] / runs['large_w2']['peak_rss_main_mb']:.2f}x")
+    sizes = (args.small, args.large, args.larger)
+    print_growth(runs, list(zip(sizes, ("small_w2", "large_w2", "larger_w2"))), "documents (the stage process)")
     claims_growth = runs["claims_large"]["peak_rss_main_mb"] / runs["claims_small"]["peak_rss_main_mb"]
     print("\n3. the claims stage on those articles (streamed in and out)")
     for label, key in (("small", "claims_small"), ("large", "claims_large"), ("larger", "claims_larger")):
@@ -291,10 +297,7 @@ def main() -> int:
         r = runs[key]
         print(f"   {label:<22} {r['docs']:>6} articles {r['rows']:>6} claims {r['seconds']:>8.1f} s "
               f"{r['peak_rss_main_mb']:>8.0f} MB peak")
-    print(f"   peak memory, {args.large} vs {args.small} articles: {claims_growth:.2f}x")
-    if "claims_larger" in runs:
-        print(f"   peak memory, {args.larger} vs {args.large} articles: "
-              f"{runs['claims_larger']['peak_rss_main_mb'] / runs['claims_large']['peak_rss_main_mb']:.2f}x")
+    print_growth(runs, list(zip(sizes, ("claims_small", "claims_large", "claims_larger"))), "articles")
     print(json.dumps({
         "benchmark": "extraction_speed", "pages": page_results["pages"], "source": source, "cpus": os.cpu_count(),
         "docs_per_s": {k: round(v, 1) for k, v in rates.items()},
