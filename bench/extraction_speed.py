@@ -130,8 +130,8 @@ def metadata_differences(pages: list[tuple[str, bytes]]) -> dict:
     for url, body in pages:
         html = decode_html(body, None)
         full = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-        ours = trafilatura.bare_extraction(parse_html(html), url=url, with_metadata=True)
         tree = parse_html(html)
+        ours = trafilatura.bare_extraction(tree, url=url, with_metadata=True)  # works on a copy of the tree
         if full is None or tree is None:
             differ["text"] += ours is not None
             continue

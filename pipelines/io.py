@@ -112,13 +112,25 @@ def write_records(path: Path, records: Iterable, record_type: type) -> int:
     return len(rows)
 
 
-def read_table(path: Path) -> pa.Table:
+def _parquet_file(path: Path) -> pq.ParquetFile:
     if not path.exists():
         raise FrameCheckError(f"{path}: missing input file (run the previous stage first)")
     try:
-        return pq.read_table(path)
+        return pq.ParquetFile(path, pre_buffer=False)  # one row group in memory, not coalesced reads ahead
     except (pa.ArrowException, OSError) as exc:
-        raise FrameCheckError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> FrameCheckError:
+    return FrameCheckError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})")
+
+
+def read_table(path: Path) -> pa.Table:
+    source = _parquet_file(path)
+    try:
+        return source.read()
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _checked_columns(path: Path, names: list[str], record_type: type) -> None:
@@ -139,15 +151,6 @@ def read_records(path: Path, record_type: type) -> list:
 
 
 BATCH_ROWS = 256  # records per Parquet row group when streaming
-
-
-def _parquet_file(path: Path) -> pq.ParquetFile:
-    if not path.exists():
-        raise FrameCheckError(f"{path}: missing input file (run the previous stage first)")
-    try:
-        return pq.ParquetFile(path, pre_buffer=False)  # one row group in memory, not coalesced reads ahead
-    except (pa.ArrowException, OSError) as exc:
-        raise FrameCheckError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
 
 
 def count_records(path: Path) -> int:
@@ -184,7 +187,7 @@ def parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
 
 
 class RecordWriter:
-    """Writes records (or their rows) to a Parquet file a row group at a time, with the
+    """Writes records to a Parquet file a row group at a time, with the
     type's schema. Not atomic by itself: write to a path from `atomic_path`."""
 
     def __init__(self, path: Path, record_type: type, batch_rows: int | None = None):
@@ -195,7 +198,7 @@ class RecordWriter:
         self.count = 0
 
     def add(self, record) -> None:
-        self.rows.append(record if isinstance(record, dict) else to_row(record))
+        self.rows.append(to_row(record))
         if len(self.rows) >= self.batch_rows:
             self.flush()
 

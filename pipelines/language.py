@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # a Chinese character
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -21,7 +21,7 @@ def _converters():
 
 def chinese_script(text: str) -> str:
     """zh-Hant when traditional-only characters outnumber simplified-only ones."""
-    sample = "".join(_CJK.findall(text))[:4000]
+    sample = "".join(CJK.findall(text))[:4000]
     t2s, s2t = _converters()
     as_simplified, as_traditional = t2s.convert(sample), s2t.convert(sample)
     traditional_only = sum(a != b for a, b in zip(sample, as_simplified))
@@ -30,7 +30,7 @@ def chinese_script(text: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     latin = len("".join(_LATIN_WORD.findall(text)))
     # a Chinese character carries about as much as a 3-letter English word
     if cjk * 3 >= latin and cjk > 0:

@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pipelines.config import CRAWLERS_DIR, Checker, load_yaml
+from pipelines.language import CJK
 
 TOPIC_FILE = CRAWLERS_DIR / "topic.yaml"
 
@@ -21,7 +22,6 @@ _CASE_TRAP_CHARS = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
 _WORD = re.compile(r"\w+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # how _compile bounds an English term
 _WORD_START, _WORD_END = r"(?<![\w])", r"(?![\w])"
 
@@ -56,14 +56,14 @@ class Topic:
             needle = _fold(term) if folded else term
             whole_word = pattern.pattern.startswith(_WORD_START) and pattern.pattern.endswith(_WORD_END)
             words = tuple(_WORD.findall(needle)) if folded and whole_word else ()
-            entries.append((pattern, weight, needle, folded, words, bool(_CJK.search(needle))))
+            entries.append((pattern, weight, needle, folded, words, bool(CJK.search(needle))))
         return tuple(sorted(entries, key=lambda entry: -entry[1]))
 
     def _hits(self, text: str, title: str):
         """The weight each matching term adds, strongest terms first."""
         folded_text, folded_title = _fold(text), _fold(title)
         text_words = set(_WORD.findall(folded_text))
-        text_has_cjk = _CJK.search(text) is not None
+        text_has_cjk = CJK.search(text) is not None
         for pattern, weight, needle, folded, words, cjk in self._needles:
             if words:
                 possible = all(word in text_words for word in words)

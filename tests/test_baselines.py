@@ -23,11 +23,16 @@ def _bench():
 # --- LIAR ------------------------------------------------------------------------------
 
 
-def test_liar_loader_reads_exactly_the_papers_counts(shared_dir):
-    bench = _bench()
+@pytest.fixture
+def liar_root(shared_dir):
     root = shared_dir / "corpora" / "liar"
     if not root.exists():
         pytest.skip(f"{root} is absent")
+    return root
+
+
+def test_liar_loader_reads_exactly_the_papers_counts(liar_root):
+    bench, root = _bench(), liar_root
     data = bench.load_liar(root)
     assert {split: len(rows) for split, rows in data.items()} == {"train": 10269, "valid": 1284, "test": 1283}
     # the label counts the corpus MANIFEST gives
@@ -51,12 +56,9 @@ def test_liar_loader_rejects_a_malformed_row(tmp_path):
         bench.read_split(tmp_path / "bad.tsv")
 
 
-def test_liar_baselines_land_near_the_papers_table(shared_dir):
+def test_liar_baselines_land_near_the_papers_table(liar_root):
     bench = _bench()
-    root = shared_dir / "corpora" / "liar"
-    if not root.exists():
-        pytest.skip(f"{root} is absent")
-    result = bench.run(root)
+    result = bench.run(liar_root)
     assert abs(result["accuracy"]["majority"]["test"] - 0.208) <= 0.01
     for model, paper in (("logreg", 0.247), ("svm", 0.255)):
         assert abs(result["accuracy"][model]["test"] - paper) <= 0.03, (model, result["accuracy"][model])
