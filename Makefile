@@ -6,7 +6,7 @@ LS_VENV ?= .venv-labelstudio
 DATA ?= data
 SOURCE ?= demo
 FC := $(VENV)/bin/framecheck --data-dir $(DATA)
-DEMO_EXPORT := annotation/demo/demo_export.json
+DEMO_EXPORT := demo/annotations/demo_export.json
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -34,8 +34,8 @@ crawl: $(VENV)/.installed ## crawl outlets into the WARC archive ($(DATA)/raw)
 	$(FC) crawl --source $(SOURCE)
 
 transcripts: $(VENV)/.installed ## import the demo video transcript and its comments
-	$(FC) import-transcript crawlers/demo_inputs/explainer-desk-scs.vtt --comments crawlers/demo_inputs/explainer-desk-scs.comments.jsonl \
-	  --info crawlers/demo_inputs/explainer-desk-scs.info.json --camp western
+	$(FC) import-transcript demo/inputs/explainer-desk-scs.vtt --comments demo/inputs/explainer-desk-scs.comments.jsonl \
+	  --info demo/inputs/explainer-desk-scs.info.json --camp western
 
 extract: $(VENV)/.installed ## extract articles from the archive
 	$(FC) extract

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.io import FrameCheckError
-from pipelines.records import Claim
+from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.records import Claim
 
 _SAFE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from pipelines.records import Annotation
+from pipelines.kernel.records import Annotation
 
 NOMINAL_FIELDS = ("checkworthy", "verdict", "distortion")
 SET_FIELDS = ("frames", "evidence")

@@ -4,32 +4,13 @@ Annotator identities are replaced by keyed-hash pseudonyms before anything is st
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from pipelines.io import FrameCheckError
-from pipelines.records import Annotation, CueSpan
-
-# A project-wide default keeps demo pseudonyms stable; real projects set their own key.
-PSEUDONYM_KEY_ENV = "FRAMECHECK_PSEUDONYM_KEY"
-_DEFAULT_KEY = b"framecheck-demo-pseudonyms"
-
-
-_PSEUDONYM = re.compile(r"(annotator|commenter)-[0-9a-f]{10}")
-
-
-def pseudonym(identity: object, prefix: str = "annotator") -> str:
-    """A keyed hash of an identity; an identity that is already a pseudonym is kept as is."""
-    if isinstance(identity, str) and _PSEUDONYM.fullmatch(identity):
-        return identity
-    key = os.environ.get(PSEUDONYM_KEY_ENV, "").encode() or _DEFAULT_KEY
-    digest = hmac.new(key, str(identity).encode("utf-8"), hashlib.sha256).hexdigest()[:10]
-    return f"{prefix}-{digest}"
+from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.privacy import pseudonym
+from pipelines.kernel.records import Annotation, CueSpan
 
 
 def _identity(completed_by) -> object:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from pipelines.io import DataDir, read_records
-from pipelines.records import Annotation, Claim
+from pipelines.kernel.io import DataDir, read_records
+from pipelines.kernel.records import Annotation, Claim
 
 REVIEW_SUFFIX = " — review"
 
@@ -26,9 +26,15 @@ def _as_prediction(ann: Annotation) -> dict:
 
 
 def push_review_queue(data: DataDir, claim_ids: list[str], title: str = "FrameCheck SCS claims") -> str:
-    from annotation.facts import load_facts
-    from annotation.schema import label_config, load_schema
-    from annotation.sync import _connect, existing_claim_ids, find_or_create_project, task_payload
+    from annotation.label_config import label_config
+    from annotation.sync import (
+        _connect,
+        existing_claim_ids,
+        find_or_create_project,
+        task_payload,
+    )
+    from pipelines.kernel.facts import load_facts
+    from pipelines.kernel.label_schema import load_schema
 
     client, url = _connect()
     claims = {c.claim_id: c for c in read_records(data.table("claims"), Claim)}

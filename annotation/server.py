@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.io import FrameCheckError
+from pipelines.kernel.io import FrameCheckError
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

@@ -16,12 +16,21 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from annotation.facts import load_facts
-from annotation.labels import parse_export, pseudonym
-from annotation.schema import label_config, load_schema
-from pipelines.config import ANNOTATION_DIR
-from pipelines.io import DataDir, FrameCheckError, StageSummary, read_records, utc_now, write_records
-from pipelines.records import Annotation, Claim
+from annotation.label_config import label_config
+from annotation.labels import parse_export
+from pipelines.kernel.config import ANNOTATION_DIR
+from pipelines.kernel.facts import load_facts
+from pipelines.kernel.io import (
+    DataDir,
+    FrameCheckError,
+    StageSummary,
+    read_records,
+    utc_now,
+    write_records,
+)
+from pipelines.kernel.label_schema import load_schema
+from pipelines.kernel.privacy import pseudonym
+from pipelines.kernel.records import Annotation, Claim
 
 MODEL_VERSION = "framecheck-cues-retriever-0.1"
 BATCH = 200

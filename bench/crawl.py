@@ -1,7 +1,7 @@
 """Crawl throughput: FrameCheck's spider with its whole pipeline against a bare Scrapy spider.
 
 A local mirror of N synthetic article pages (default 2,000, plus paginated listings; see
-crawlers/mirror_site.py) is written to a temp folder and served by crawlers.demo_server in
+demo/mirror_site.py) is written to a temp folder and served by demo.server in
 its own process. Both crawls run with politeness off (no robots.txt, no delay, no
 AutoThrottle, 16 concurrent requests), each in its own process, through the same server:
 
@@ -102,7 +102,7 @@ def scrapy_stats(log: Path) -> tuple[float, int]:
 
 
 def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "crawlers.demo_server", str(root)], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "demo.server", str(root)], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
@@ -150,7 +150,7 @@ def main() -> int:
 
     from statistics import median
 
-    from crawlers.mirror_site import write_mirror
+    from demo.mirror_site import write_mirror
 
     runs: dict[str, list[dict]] = {"framecheck": [], "bare": []}
     with tempfile.TemporaryDirectory(prefix="framecheck-bench-crawl-") as tmp:

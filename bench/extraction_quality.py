@@ -9,7 +9,7 @@ Corpora (read by path from ../shared/corpora, never copied; skipped with a messa
   (upstream's method: a found must-snippet is a true positive, a found must-not-snippet a
   false positive), for all pages and for the Chinese ones. For the Chinese pages the
   snippets are also weighted by their length in characters.
-- the demo web (crawlers/demo_site, our own fictional outlets, the ones we tune): ground
+- the demo web (demo/site, our own fictional outlets, the ones we tune): ground
   truth is the text of the paragraphs in each page's article-body container.
 
 Systems, on the same page bytes:
@@ -39,14 +39,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 CORPORA = REPO.parent / "shared" / "corpora"
-DEMO_SITE = REPO / "crawlers" / "demo_site"
+DEMO_SITE = REPO / "demo" / "site"
 
 import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 
-from crawlers.registry import DEMO_REGISTRY, load_registry  # noqa: E402
-from pipelines.extract import MIN_CHARS, Skip, extract_html  # noqa: E402
-from pipelines.language import detect_language, is_chinese  # noqa: E402
+from pipelines.extract.core import MIN_CHARS, Skip, extract_html  # noqa: E402
+from pipelines.kernel.registry import DEMO_REGISTRY, load_registry  # noqa: E402
+from pipelines.kernel.text import detect_language, is_chinese  # noqa: E402
 
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")

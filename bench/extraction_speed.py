@@ -45,7 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 CORPORA = REPO.parent / "shared" / "corpora"
-DEMO_SITE = REPO / "crawlers" / "demo_site"
+DEMO_SITE = REPO / "demo" / "site"
 OUTLET = "granite-herald"  # a demo outlet: the registry must know the URLs' host
 
 RUN = "crawl-20260101T000000000000Z"
@@ -80,13 +80,14 @@ def load_pages() -> tuple[list[tuple[str, bytes]], str]:
 def per_page(pages: list[tuple[str, bytes]], repeat: int) -> dict:
     import trafilatura
 
-    from crawlers.archive import ArchivedResponse
-    from pipelines.cli import combined_registry
-    from pipelines.extract import extract_page, warm_up
-    from pipelines.records import FetchRecord
-    from pipelines.relevance import load_topic
+    from pipelines.extract.core import extract_page, warm_up
+    from pipelines.kernel.io import DataDir
+    from pipelines.kernel.records import FetchRecord
+    from pipelines.kernel.registry import combined_registry
+    from pipelines.kernel.topic import load_topic
+    from pipelines.kernel.warc import ArchivedResponse
 
-    registry, topic = combined_registry(), load_topic()
+    registry, topic = combined_registry(DataDir(Path("data"))), load_topic()
     jobs = []
     for i, (url, body) in enumerate(pages):
         local = f"http://{OUTLET}.example/{OUTLET}/bench/{i}.html"  # so that the registry knows the outlet
@@ -123,8 +124,8 @@ def metadata_differences(pages: list[tuple[str, bytes]]) -> dict:
     trafilatura's full extraction of the page source."""
     import trafilatura
 
-    from pipelines.extract import decode_html, page_metadata
-    from pipelines.htmltree import parse_html
+    from pipelines.extract.core import decode_html, page_metadata
+    from pipelines.extract.htmltree import parse_html
 
     differ = {"text": 0, "metadata": 0}
     for url, body in pages:
@@ -146,9 +147,10 @@ def metadata_differences(pages: list[tuple[str, bytes]]) -> dict:
 
 
 def build_data_dir(root: Path, pages: list[tuple[str, bytes]], n: int):
-    from crawlers.archive import ArchiveWriter, sha256_hex
-    from pipelines.io import DataDir
-    from pipelines.records import FetchRecord
+    from crawlers.archive import ArchiveWriter
+    from pipelines.kernel.io import DataDir
+    from pipelines.kernel.records import FetchRecord
+    from pipelines.kernel.warc import sha256_hex
 
     data = DataDir(root)
     writer = ArchiveWriter(data, RUN)
@@ -177,16 +179,16 @@ def own_peak_rss_mb() -> float:
 
 def child(data_root: str, workers: int) -> None:
     """One extract-stage run; prints its time and peak memory as JSON."""
-    from pipelines.cli import combined_registry
-    from pipelines.extract import run_extract
-    from pipelines.io import DataDir, StageSummary
-    from pipelines.relevance import load_topic
+    from pipelines.extract.core import run_extract
+    from pipelines.kernel.io import DataDir, StageSummary
+    from pipelines.kernel.registry import combined_registry
+    from pipelines.kernel.topic import load_topic
 
     data = DataDir(Path(data_root))
     topic = replace(load_topic(), min_score=0.0)  # every page is written, as if all were on topic
     summary = StageSummary("extract")
     started = time.perf_counter()
-    target = run_extract(data, combined_registry(), topic, summary, workers=workers)
+    target = run_extract(data, combined_registry(data), topic, summary, workers=workers)
     seconds = time.perf_counter() - started
     import pyarrow.parquet as pq
 
@@ -200,10 +202,10 @@ def child(data_root: str, workers: int) -> None:
 
 def claims_child(data_root: str) -> None:
     """One claims-stage run on the articles the extract run wrote; prints time and peak memory."""
-    from annotation.facts import load_facts
-    from pipelines.claims import EvidenceRetriever, load_cues, run_claims
-    from pipelines.io import DataDir, StageSummary
-    from pipelines.relevance import load_topic
+    from pipelines.claims.mine import EvidenceRetriever, load_cues, run_claims
+    from pipelines.kernel.facts import load_facts
+    from pipelines.kernel.io import DataDir, StageSummary
+    from pipelines.kernel.topic import load_topic
 
     data = DataDir(Path(data_root))
     summary = StageSummary("claims")

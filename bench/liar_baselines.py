@@ -1,6 +1,6 @@
 """LIAR (Wang, ACL 2017): FrameCheck's own baseline code on a published fact-checking table.
 
-Runs `pipelines.baselines` (the same majority / TF-IDF logistic regression / linear SVM
+Runs `pipelines.baselines.models` (the same majority / TF-IDF logistic regression / linear SVM
 models the release trains) on LIAR's statements only (text, six labels), and prints test
 accuracy beside the paper's Table 2, then one line of JSON. Exits 1 when the logistic
 regression or SVM row is more than 0.03 from the paper's, or the loader does not read
@@ -74,7 +74,11 @@ def load_liar(root: Path) -> dict[str, list[dict]]:
 
 
 def run(root: Path) -> dict:
-    from pipelines.baselines import MODEL_DESCRIPTIONS, EvalSet, train_and_evaluate
+    from pipelines.baselines.models import (
+        MODEL_DESCRIPTIONS,
+        EvalSet,
+        train_and_evaluate,
+    )
 
     started = time.perf_counter()
     data = load_liar(root)
@@ -113,7 +117,7 @@ def table(result: dict) -> str:
         else:
             lines.append(f"{names[model]:<22}{'–':>12}{'–':>12}{paper:>12.3f}{'':>9}  (not a FrameCheck baseline)")
     lines.append("")
-    lines.append("paper: Wang (2017), 'Liar, Liar Pants on Fire', ACL, Table 2. Ours: pipelines.baselines, default settings.")
+    lines.append("paper: Wang (2017), 'Liar, Liar Pants on Fire', ACL, Table 2. Ours: pipelines.baselines.models, default settings.")
     return "\n".join(lines)
 
 

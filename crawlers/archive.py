@@ -14,24 +14,27 @@ in the archive exactly once."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
-from typing import Iterator
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.io import DataDir, FrameCheckError, utc_now, write_records
-from pipelines.records import FetchRecord, to_row
+from pipelines.kernel.io import DataDir, utc_now, write_records
+from pipelines.kernel.records import FetchRecord, to_row
+from pipelines.kernel.warc import (
+    ArchivedResponse,
+    complete_gzip_prefix,
+    response_from_record,
+    sha256_hex,
+)
 
 DEFAULT_ROTATE_BYTES = 100 * 1024 * 1024
 GZIP_LEVEL = 6
@@ -130,7 +133,7 @@ class ArchiveWriter:
                 for record in iterator:
                     if record.rec_type != "response":
                         continue
-                    response = _to_response(record)  # read the body before asking for the offset
+                    response = response_from_record(record)  # read the body before asking for the offset
                     offset = iterator.get_record_offset()
                     if (path.name, offset) not in self.rows:
                         self._store(_row_from_record(record.rec_headers, response, path.name, offset, self.run_id))
@@ -296,19 +299,8 @@ def skip_for_status(status: int) -> str | None:
     return None if status == 200 else ("redirect" if 300 <= status < 400 else f"http_{status}")
 
 
-def sha256_hex(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
 
 
-def decoded_body(body: bytes, content_encoding: str | None) -> bytes:
-    """The body as a WARC reader returns it (warcio undoes gzip/deflate/br content coding)."""
-    encoding = (content_encoding or "").strip().lower()
-    if not encoding or encoding not in BufferedReader.get_supported_decompressors():
-        return body
-    try:
-        return BufferedReader(BytesIO(body), decomp_type=encoding).read()
-    except Exception:
-        return body
 
 
 def _row_from_record(headers, response: "ArchivedResponse", warc_file: str, offset: int, run_id: str) -> FetchRecord:
@@ -331,92 +323,14 @@ def _row_from_record(headers, response: "ArchivedResponse", warc_file: str, offs
     )
 
 
-@dataclass(frozen=True)
-class ArchivedResponse:
-    url: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    warc_date: str
 
 
-def read_response(warc_path: Path, offset: int) -> ArchivedResponse:
-    """Read the response (or resource) record at a byte offset of a WARC file."""
-    try:
-        with warc_path.open("rb") as fh:
-            fh.seek(offset)
-            for record in ArchiveIterator(fh):
-                if record.rec_type not in ("response", "resource"):
-                    raise FrameCheckError(f"{warc_path}@{offset}: not a response record")
-                return _to_response(record)
-    except FileNotFoundError:
-        raise FrameCheckError(f"{warc_path}: WARC file missing from the archive") from None
-    raise FrameCheckError(f"{warc_path}@{offset}: no record at this offset")
 
 
-def _to_response(record) -> ArchivedResponse:
-    if record.http_headers:
-        headers = {k.lower(): v for k, v in record.http_headers.headers}
-        status = int(record.http_headers.get_statuscode() or 0)
-    else:  # a resource record: the WARC Content-Type is the body's type
-        headers = {"content-type": record.rec_headers.get_header("Content-Type") or ""}
-        status = 200
-    return ArchivedResponse(
-        url=record.rec_headers.get_header("WARC-Target-URI"),
-        status=status,
-        headers=headers,
-        body=record.content_stream().read(),
-        warc_date=record.rec_headers.get_header("WARC-Date") or "",
-    )
 
 
-def iter_responses(warc_path: Path) -> Iterator[tuple[int, ArchivedResponse | None, str | None]]:
-    """Yield (offset, response, error) for each response record; a broken record yields an error."""
-    with warc_path.open("rb") as fh:
-        iterator = ArchiveIterator(fh)
-        try:
-            for record in iterator:
-                if record.rec_type != "response":
-                    continue
-                try:
-                    response, error = _to_response(record), None
-                except Exception as exc:  # a damaged record must not end the replay
-                    response, error = None, f"corrupt_record: {type(exc).__name__}"
-                yield iterator.get_record_offset(), response, error  # the offset after the body was read
-        except Exception as exc:
-            yield -1, None, f"corrupt_warc: {type(exc).__name__}: {exc}"
 
 
-def complete_gzip_prefix(path: Path, start: int = 0, chunk_size: int = 1 << 16) -> int:
-    """End of the run of complete gzip members from `start` (a member boundary) on: a torn
-    last member is excluded."""
-    good_end = start
-    decomp = zlib.decompressobj(31)
-    with path.open("rb") as fh:
-        fh.seek(start)
-        offset = start
-        while True:
-            chunk = fh.read(chunk_size)
-            if not chunk:
-                break
-            buf = chunk
-            while buf:
-                try:
-                    decomp.decompress(buf, 1 << 20)
-                    while decomp.unconsumed_tail:
-                        decomp.decompress(decomp.unconsumed_tail, 1 << 20)
-                except zlib.error:
-                    return good_end
-                if decomp.eof:
-                    used = len(buf) - len(decomp.unused_data)
-                    offset += used
-                    good_end = offset
-                    buf = decomp.unused_data
-                    decomp = zlib.decompressobj(31)
-                else:
-                    offset += len(buf)
-                    buf = b""
-    return good_end
 
 
 def gzip_member(raw: bytes) -> bytes:

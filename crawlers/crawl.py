@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -23,14 +22,13 @@ from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
 from crawlers.archive import ArchiveWriter, new_run_id
-from crawlers.demo_server import SiteServer
-from crawlers.registry import Outlet
 from crawlers.spiders.outlets import OutletSpider
-from pipelines.io import DataDir, SkipLog, StageSummary
-from pipelines.relevance import load_topic
+from pipelines.kernel.io import DataDir, SkipLog, StageSummary
+from pipelines.kernel.registry import Outlet
+from pipelines.kernel.topic import load_topic
 
-# The demo web and local fixture sites are ours and local: no need to wait between requests.
-DEMO_OVERRIDES = {
+# A local site (the demo web, test fixtures) is ours and on 127.0.0.1: no need to wait between requests.
+LOCAL_SITE_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
@@ -56,7 +54,7 @@ def run_crawl(
     data: DataDir,
     outlets: list[Outlet],
     *,
-    site_root: Path | None = None,
+    local_site: str | None = None,
     since: date | None = None,
     until: date | None = None,
     max_pages: int | None = None,
@@ -64,7 +62,8 @@ def run_crawl(
     jobdir: bool = True,
     http_cache: bool = False,
 ) -> StageSummary:
-    """Crawl the outlets into a WARC run; with site_root, serve that folder locally first.
+    """Crawl the outlets into a WARC run; with local_site (the address of a local server that
+    answers for every host, such as the demo web's), crawl through it without politeness delays.
 
     `overrides` are Scrapy settings that win over everything else (`--setting KEY=VALUE`);
     `DEMO_PROXY` in them routes plain-http requests through a proxy (a local server)."""
@@ -81,8 +80,7 @@ def run_crawl(
         summary.notes.append("the unfinished run was killed: discovery restarts, archived pages come from the archive")
     archive = ArchiveWriter(data, run_id)
     summary.notes += archive.notes
-    server = SiteServer(site_root) if site_root else nullcontext()
-    with server as srv, Progress(SpinnerColumn(), TextColumn("[bold]crawl[/] {task.description}"), TimeElapsedColumn()) as bar:
+    with Progress(SpinnerColumn(), TextColumn("[bold]crawl[/] {task.description}"), TimeElapsedColumn()) as bar:
         task = bar.add_task("starting", total=None)
         counts = Counter()
 
@@ -91,8 +89,8 @@ def run_crawl(
             bar.update(task, description=f"{counts['fetched']} responses · last {response.url[:70]}")
 
         all_overrides = dict(overrides or {})
-        if site_root:
-            all_overrides = {**DEMO_OVERRIDES, "DEMO_PROXY": srv.proxy_url, **all_overrides}
+        if local_site:
+            all_overrides = {**LOCAL_SITE_SETTINGS, "DEMO_PROXY": local_site, **all_overrides}
         settings = build_settings(data, all_overrides, http_cache=http_cache)
         if jobdir:
             settings.set("JOBDIR", str(jobdir_path))

@@ -8,9 +8,10 @@ from scrapy.http import Headers
 from scrapy.http.response import Response
 from scrapy.responsetypes import responsetypes
 
-from crawlers.archive import H_CAMP, H_KIND, H_OUTLET, H_REQUEST_URL, decoded_body, read_response, sha256_hex, skip_for_status
-from pipelines.io import utc_now
-from pipelines.records import FetchRecord
+from crawlers.archive import H_CAMP, H_KIND, H_OUTLET, H_REQUEST_URL, skip_for_status
+from pipelines.kernel.io import utc_now
+from pipelines.kernel.records import FetchRecord
+from pipelines.kernel.warc import decoded_body, read_response, sha256_hex
 
 
 class DemoProxyMiddleware:

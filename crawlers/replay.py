@@ -23,16 +23,15 @@ from crawlers.archive import (
     H_REQUEST_URL,
     ArchiveWriter,
     _norm_date,
-    _to_response,
     gzip_member,
     new_run_id,
-    sha256_hex,
     skip_for_status,
 )
-from crawlers.registry import Outlet
 from crawlers.spiders.outlets import article_skip_reason
-from pipelines.io import DataDir, FrameCheckError, SkipLog, StageSummary
-from pipelines.records import FetchRecord
+from pipelines.kernel.io import DataDir, FrameCheckError, SkipLog, StageSummary
+from pipelines.kernel.records import FetchRecord
+from pipelines.kernel.registry import Outlet
+from pipelines.kernel.warc import response_from_record, sha256_hex
 
 WARC_SUFFIXES = (".warc.gz", ".warc")
 
@@ -98,7 +97,7 @@ class _Replayer:
                         continue
                     self.summary.records_in += 1
                     try:
-                        response = _to_response(record)
+                        response = response_from_record(record)
                     except Exception as exc:
                         self.skip(f"corrupt_record:{type(exc).__name__}", headers.get_header("WARC-Target-URI") or "", path)
                         continue

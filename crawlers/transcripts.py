@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotation.labels import pseudonym
-from pipelines.io import FrameCheckError
+from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.privacy import pseudonym
 
 _TIMING = re.compile(r"^\s*(\d{2}:)?\d{2}:\d{2}[.,]\d{3}\s+-->\s+")
 _TAG = re.compile(r"<[^>]+>")
@@ -187,12 +187,12 @@ def import_transcript(data, transcript: Path | None = None, comments: Path | Non
                       url: str | None = None, published: str | None = None, title: str | None = None,
                       registry=None, topic=None):
     """Archive a transcript and/or a comment dump and write their Article records."""
-    from crawlers.archive import ArchiveWriter, new_run_id, sha256_hex
-    from pipelines.extract import normalized_text_hash
-    from pipelines.io import StageSummary, read_records, utc_now, write_records
-    from pipelines.language import detect_language
-    from pipelines.records import Article, FetchRecord, article_id_for
-    from pipelines.relevance import load_topic
+    from crawlers.archive import ArchiveWriter, new_run_id
+    from pipelines.kernel.io import StageSummary, read_records, utc_now, write_records
+    from pipelines.kernel.records import Article, FetchRecord, article_id_for
+    from pipelines.kernel.text import detect_language, normalized_text_hash
+    from pipelines.kernel.topic import load_topic
+    from pipelines.kernel.warc import sha256_hex
 
     if transcript is None and comments is None and info is None:
         raise FrameCheckError("import-transcript: give a transcript file, --comments FILE or --info FILE")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -18,7 +19,7 @@ from rich.progress import track
 from rich.table import Table
 
 from pipelines import __version__
-from pipelines.io import (
+from pipelines.kernel.io import (
     DataDir,
     FrameCheckError,
     StageSummary,
@@ -28,6 +29,7 @@ from pipelines.io import (
     read_records,
     write_records,
 )
+from pipelines.kernel.registry import combined_registry
 
 app = typer.Typer(help="FrameCheck: a fact-check dataset on how media frame China's Social Credit System.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -85,16 +87,6 @@ def _parse_date(value: Optional[str], name: str) -> Optional[date]:
         raise FrameCheckError(f"--{name}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def combined_registry():
-    """Live and demo outlets together: demo domains (*.example) never clash with real ones."""
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, Registry, data_dir_registries, load_registry
-
-    # registries a crawl of this data directory used come first: their outlets own their URLs
-    paths = data_dir_registries(data_dir()) + [p for p in (DEMO_REGISTRY, LIVE_REGISTRY) if p.exists()]
-    registries = [load_registry(p) for p in paths]
-    return Registry([o for r in registries for o in r.outlets], registries[0].path)
-
-
 # --- outlets / facts -------------------------------------------------------------------
 
 
@@ -102,7 +94,7 @@ def combined_registry():
 def outlets(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
             demo: bool = typer.Option(False, "--demo", help="List the demo web's fictional outlets instead.")):
     """List the outlet registry."""
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
+    from pipelines.kernel.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
 
     registry = load_registry(DEMO_REGISTRY if demo else LIVE_REGISTRY)
     if as_json:
@@ -118,8 +110,8 @@ def outlets(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 @app.command()
 def facts(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """List the fact base of the documented reality."""
-    from annotation.facts import load_facts
-    from pipelines.records import to_row
+    from pipelines.kernel.facts import load_facts
+    from pipelines.kernel.records import to_row
 
     items = load_facts()
     if as_json:
@@ -160,10 +152,15 @@ def crawl(
     """Crawl outlets into the WARC archive and a crawl manifest (or replay WARC files with --from-warc)."""
     import yaml
 
-    from crawlers.crawl import run_crawl
-    from crawlers.demo_server import DEMO_SITE
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry, remember_registry
-    from pipelines.relevance import TOPIC_FILE
+    from crawlers import run_crawl
+    from demo.server import DEMO_SITE, SiteServer
+    from pipelines.kernel.registry import (
+        DEMO_REGISTRY,
+        LIVE_REGISTRY,
+        load_registry,
+        remember_registry,
+    )
+    from pipelines.kernel.topic import TOPIC_FILE
 
     if source not in ("demo", "live"):
         raise FrameCheckError(f"--source: {source!r} is neither 'demo' nor 'live'")
@@ -172,10 +169,10 @@ def crawl(
     if paths and not from_warc:
         raise FrameCheckError(f"{paths[0]}: unexpected argument (WARC files to replay go after --from-warc)")
     if warcs:
-        from crawlers.replay import run_replay
-        from pipelines.relevance import load_topic
+        from crawlers import run_replay
+        from pipelines.kernel.topic import load_topic
 
-        registry = load_registry(registry_file) if registry_file else combined_registry()
+        registry = load_registry(registry_file) if registry_file else combined_registry(data_dir())
         if registry_file:
             remember_registry(data, registry_file)
         chosen = registry.select(outlet or None, camp)
@@ -214,8 +211,9 @@ def crawl(
             and is_unchanged(data, "crawl", print_, manifests[-1:])):
         report(StageSummary("crawl", unchanged=True, outputs=[str(data.manifest_dir)]))
         return
-    summary = run_crawl(data, chosen, site_root=root, since=since_date, until=until_date,
-                        max_pages=max_pages, overrides=overrides, http_cache=http_cache)
+    with SiteServer(root) if root else nullcontext() as server:
+        summary = run_crawl(data, chosen, local_site=server.proxy_url if server else None, since=since_date,
+                            until=until_date, max_pages=max_pages, overrides=overrides, http_cache=http_cache)
     if (data.state / "crawl-current-run").exists():  # stopped (Ctrl-C) before the end: resumable
         report(summary)
         raise typer.Exit(130)
@@ -237,10 +235,10 @@ def import_transcript(
     title: Optional[str] = typer.Option(None, help="Video title (default: from --info, else the file name)."),
 ):
     """Import a video transcript and its comments as sources of their own kind (commenter names pseudonymized)."""
-    from crawlers.transcripts import import_transcript as run_import
+    from crawlers import import_transcript as run_import
 
     if camp is not None:
-        from crawlers.registry import CAMPS
+        from pipelines.kernel.registry import CAMPS
 
         if camp not in CAMPS:
             raise FrameCheckError(f"--camp: {camp!r} is not one of {', '.join(CAMPS)}")
@@ -256,7 +254,7 @@ def import_transcript(
         report(StageSummary("import-transcript", unchanged=True, outputs=[str(data.table("transcripts"))]))
         return
     report(run_import(data, transcript, comments, info, channel=channel, outlet_id=outlet_id, camp=camp, url=url,
-                      published=published, title=title, registry=combined_registry() if outlet_id else None))
+                      published=published, title=title, registry=combined_registry(data_dir()) if outlet_id else None))
     mark_done(data, "import-transcript", print_)
 
 
@@ -268,8 +266,12 @@ def extract(workers: int = typer.Option(1, help="Worker processes for extraction
             force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Extract articles from the archive, score relevance, and mark syndicated duplicates."""
     from pipelines.extract import manifest_table, run_extract
-    from pipelines.relevance import TOPIC_FILE, load_topic
-    from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, data_dir_registries
+    from pipelines.kernel.registry import (
+        DEMO_REGISTRY,
+        LIVE_REGISTRY,
+        data_dir_registries,
+    )
+    from pipelines.kernel.topic import TOPIC_FILE, load_topic
 
     data = data_dir()
     target = data.table("articles")
@@ -281,7 +283,7 @@ def extract(workers: int = typer.Option(1, help="Worker processes for extraction
         return
     summary = StageSummary("extract")
     progress = lambda results, total: track(results, total=total, description="extract", console=console, transient=True)  # noqa: E731
-    run_extract(data, combined_registry(), load_topic(), summary, workers, progress, manifest=manifest)
+    run_extract(data, combined_registry(data_dir()), load_topic(), summary, workers, progress, manifest=manifest)
     summary.outputs.append(str(target))
     mark_done(data, "extract", print_)
     report(summary)
@@ -295,9 +297,14 @@ def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candida
                top_k: int = typer.Option(5, help="Evidence candidates per claim."),
                force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Mine candidate claims from the canonical, relevant articles."""
-    from annotation.facts import FACTS_FILE, load_facts
-    from pipelines.claims import CUES_FILE, EvidenceRetriever, load_cues, run_claims
-    from pipelines.relevance import TOPIC_FILE, load_topic
+    from pipelines.claims import (
+        CUES_FILE,
+        EvidenceRetriever,
+        load_cues,
+        run_claims,
+    )
+    from pipelines.kernel.facts import FACTS_FILE, load_facts
+    from pipelines.kernel.topic import TOPIC_FILE, load_topic
 
     data = data_dir()
     source, target = data.table("articles"), data.table("claims")
@@ -321,7 +328,7 @@ def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candida
 def claims_mine(files: list[Path] = typer.Argument(..., help="HTML, plain-text, transcript (.vtt/.srt) or comment (.jsonl/.json) files."),
                 min_checkworthiness: float = typer.Option(0.2, help="Drop candidates scoring below this.")):
     """Mine any files and print one JSON object per candidate claim on standard output."""
-    from pipelines.adhoc import mine_files
+    from pipelines.claims import mine_files
 
     count = 0
     for candidate in mine_files(files, min_checkworthiness, on_skip=lambda f, why: console.print(f"[yellow]skipped[/] {f}: {why}")):
@@ -337,8 +344,8 @@ def claims_mine(files: list[Path] = typer.Argument(..., help="HTML, plain-text, 
 def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio JSON export file(s)."),
                     force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Normalize Label Studio JSON export file(s) into the annotations table (offline)."""
-    from annotation.labels import parse_export
-    from pipelines.records import Annotation, Claim
+    from annotation import parse_export
+    from pipelines.kernel.records import Annotation, Claim
 
     data = data_dir()
     target = data.table("annotations")
@@ -368,7 +375,7 @@ def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio
 def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title."),
                   limit: Optional[int] = typer.Option(None, help="Push at most this many new tasks.")):
     """Create or update the Label Studio project and import claims as tasks (idempotent)."""
-    from annotation.sync import push
+    from annotation import push
 
     report(push(data_dir(), project, limit))
 
@@ -376,7 +383,7 @@ def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Lab
 @annotate_app.command("pull")
 def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title.")):
     """Export annotations into an append-only snapshot store, then the annotations table."""
-    from annotation.sync import pull
+    from annotation import pull
 
     report(pull(data_dir(), project))
 
@@ -384,9 +391,9 @@ def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Lab
 @annotate_app.command("agreement")
 def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON.")):
     """Inter-annotator agreement: Krippendorff's alpha per field, Cohen's kappa per pair, by language and camp."""
-    from annotation.agreement import agreement_report
-    from pipelines.io import write_text_atomic
-    from pipelines.records import Annotation, Claim
+    from annotation import agreement_report
+    from pipelines.kernel.io import write_text_atomic
+    from pipelines.kernel.records import Annotation, Claim
 
     data = data_dir()
     annotations = read_records(data.table("annotations"), Annotation)
@@ -412,9 +419,9 @@ def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print
 def annotate_adjudicate(threshold: float = typer.Option(0.7, help="Dawid–Skene confidence below this goes to review."),
                         push_review: bool = typer.Option(False, help="Also push the review queue to Label Studio.")):
     """Gold labels by majority vote and Dawid–Skene; write (and optionally push) the review queue."""
-    from annotation.adjudicate import adjudicate
-    from pipelines.io import write_text_atomic
-    from pipelines.records import Annotation
+    from annotation import adjudicate
+    from pipelines.kernel.io import write_text_atomic
+    from pipelines.kernel.records import Annotation
 
     data = data_dir()
     annotations = read_records(data.table("annotations"), Annotation)
@@ -430,7 +437,7 @@ def annotate_adjudicate(threshold: float = typer.Option(0.7, help="Dawid–Skene
     summary.outputs.append(str(target))
     summary.notes.append(f"{len(queue)} of {len(gold)} claims need review")
     if push_review:
-        from annotation.review import push_review_queue
+        from annotation import push_review_queue
 
         summary.notes.append(push_review_queue(data, [q.claim_id for q in queue]))
     report(summary)
@@ -445,7 +452,7 @@ def release_build(dataset: str = typer.Option("scs-framing", help="Dataset defin
                   previous: Optional[Path] = typer.Option(None, help="Release to diff the CHANGELOG against (default: the highest lower version beside --out).")):
     """Validate, train the baselines, and write a versioned release (Parquet per config and split,
     baselines, CHANGELOG.md, card, croissant.json, SHA256SUMS)."""
-    from pipelines.stages import build_release
+    from pipelines.release import build_release
 
     report(build_release(data_dir(), dataset, out_dir, previous))
 
@@ -454,7 +461,7 @@ def release_build(dataset: str = typer.Option("scs-framing", help="Dataset defin
 def release_rehydrate(release: Path = typer.Argument(..., help="A built release folder."),
                       out_dir: Optional[Path] = typer.Option(None, "--out", help="Write here instead of <data-dir>/rehydrated/<release>/.")):
     """Restore withheld article text from the local WARC archive (body and text sha256 checked)."""
-    from pipelines.stages import rehydrate_release
+    from pipelines.release import rehydrate_release
 
     report(rehydrate_release(data_dir(), release, out_dir))
 
@@ -464,7 +471,7 @@ def release_push(release: Path = typer.Argument(..., help="A built release folde
                  repo_id: str = typer.Option(..., help="Hub dataset repository, e.g. org/scs-framing."),
                  dry_run: bool = typer.Option(False, help="Show what would be uploaded, upload nothing.")):
     """Upload a release to the Hugging Face Hub, tagged with its version (token from HF_TOKEN)."""
-    from pipelines.stages import push_release
+    from pipelines.release import push_release
 
     report(push_release(release, repo_id, dry_run))
 
@@ -476,7 +483,7 @@ def release_push(release: Path = typer.Argument(..., help="A built release folde
 def baselines(release: Optional[Path] = typer.Option(None, help="Release folder (default: the current version's)."),
               dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/.")):
     """Train and score the baselines on a release; models saved with skops."""
-    from pipelines.stages import run_baselines
+    from pipelines.baselines import run_baselines
 
     report(run_baselines(data_dir(), dataset, release))
 

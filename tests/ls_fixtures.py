@@ -5,8 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pipelines.io import DataDir, write_records
-from pipelines.records import Claim, CueSpan, EvidenceCandidate, article_id_for, claim_id_for
+from pipelines.kernel.io import DataDir, write_records
+from pipelines.kernel.records import (
+    Claim,
+    CueSpan,
+    EvidenceCandidate,
+    article_id_for,
+    claim_id_for,
+)
 
 SCRIPT_TEXT = "The <script>alert(1)</script> blacklist bans every citizen from trains, says one report."
 

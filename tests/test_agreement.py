@@ -2,15 +2,19 @@
 
 from pathlib import Path
 
-
-from annotation.adjudicate import adjudicate
-from annotation.agreement import agreement_report, alpha, jaccard_distance, krippendorff_alpha
-from annotation.facts import fact_ids
+from annotation.adjudication import adjudicate
+from annotation.agreement import (
+    agreement_report,
+    alpha,
+    jaccard_distance,
+    krippendorff_alpha,
+)
 from annotation.labels import gold_labels, parse_export
-from pipelines.records import Annotation
+from pipelines.kernel.facts import fact_ids
+from pipelines.kernel.records import Annotation
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_EXPORT = REPO / "annotation" / "demo" / "demo_export.json"
+DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
 
 
 def _ann(claim, who, checkworthy="yes", verdict="accurate", frames=("explanatory",), evidence=("F16",), distortion="none"):
@@ -80,8 +84,8 @@ def test_active_learning_puts_uncertain_claims_first(tmp_path):
     import skops.io as sio
 
     from annotation.active import load_model, order_by_uncertainty
-    from pipelines.baselines import make_model
-    from pipelines.records import Claim
+    from pipelines.baselines.models import make_model
+    from pipelines.kernel.records import Claim
 
     texts = ["the court list bans flights"] * 10 + ["I love this sunny day"] * 10
     labels = ["yes"] * 10 + ["no"] * 10

@@ -11,15 +11,22 @@ import stat
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from annotation import server, sync
-from annotation.facts import load_facts
-from annotation.labels import parse_export, pseudonym
-from annotation.schema import LABEL_CONFIG_FILE, generated_label_config, label_config, load_schema, write_label_config
 from conftest import run_cli
 from ls_fixtures import SCRIPT_TEXT, digests, make_claims, write_claims_table
-from pipelines.io import DataDir, FrameCheckError, read_records
-from pipelines.records import Annotation, Claim
+
+from annotation import server, sync
+from annotation.label_config import (
+    LABEL_CONFIG_FILE,
+    generated_label_config,
+    label_config,
+    write_label_config,
+)
+from annotation.labels import parse_export
+from pipelines.kernel.facts import load_facts
+from pipelines.kernel.io import DataDir, FrameCheckError, read_records
+from pipelines.kernel.label_schema import load_schema
+from pipelines.kernel.privacy import pseudonym
+from pipelines.kernel.records import Annotation, Claim
 
 # Object tags that render their value as HTML, or load it from a URL.
 _HTML_TAGS = {"HyperText", "Html", "HTML", "Iframe", "Markdown"}
@@ -51,9 +58,9 @@ def test_config_validates_with_label_interface(config, interface):
 
 
 def test_committed_label_config_is_current(config):
-    assert LABEL_CONFIG_FILE.exists(), f"{LABEL_CONFIG_FILE} missing: run python -m annotation.schema"
+    assert LABEL_CONFIG_FILE.exists(), f"{LABEL_CONFIG_FILE} missing: run python -m annotation.label_config"
     assert LABEL_CONFIG_FILE.read_text(encoding="utf-8") == config, (
-        f"{LABEL_CONFIG_FILE} is out of date with label_schema.yaml/facts.yaml: run python -m annotation.schema")
+        f"{LABEL_CONFIG_FILE} is out of date with label_schema.yaml/facts.yaml: run python -m annotation.label_config")
 
 
 def test_write_label_config_writes_the_generated_text(tmp_path, config):
@@ -111,9 +118,8 @@ def _sample_claims() -> list[Claim]:
     evidence retrieval, English and Chinese."""
     from dataclasses import replace
 
-    from pipelines.claims import EvidenceRetriever, load_cues
-    from pipelines.config import load_yaml
-    from pipelines.claims import CUES_FILE
+    from pipelines.claims.mine import CUES_FILE, EvidenceRetriever, load_cues
+    from pipelines.kernel.config import load_yaml
 
     lexicon = load_cues()
     doc = load_yaml(CUES_FILE)["cues"]
@@ -156,7 +162,7 @@ def test_every_prediction_validates(interface):
 def test_invalid_prediction_names_the_claim(interface):
     from dataclasses import replace
 
-    from pipelines.records import CueSpan, EvidenceCandidate
+    from pipelines.kernel.records import CueSpan, EvidenceCandidate
 
     good = make_claims()[0]
     bad_label = replace(good, claim_id="cbadlabel", cues=(CueSpan(0, 5, "not_a_label", "China"),))

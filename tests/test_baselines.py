@@ -8,9 +8,15 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-
 from conftest import REPO
-from pipelines.baselines import EvalSet, confusion_png, release_baselines, save_models, train_and_evaluate
+
+from pipelines.baselines.models import (
+    EvalSet,
+    confusion_png,
+    release_baselines,
+    save_models,
+    train_and_evaluate,
+)
 
 
 def _bench():

@@ -4,12 +4,20 @@ cue spans, evidence candidates and the mined records."""
 
 import pytest
 
-from annotation.facts import load_facts
-from pipelines.claims import (EvidenceRetriever, bilingual_query, checkworthiness, load_cues, mentions_scs, mine_articles,
-                              mine_text, score_signals)
-from pipelines.extract import normalized_text_hash
-from pipelines.records import Article, claim_id_for
-from pipelines.relevance import load_topic
+from pipelines.claims.mine import (
+    EvidenceRetriever,
+    bilingual_query,
+    checkworthiness,
+    load_cues,
+    mentions_scs,
+    mine_articles,
+    mine_text,
+    score_signals,
+)
+from pipelines.kernel.facts import load_facts
+from pipelines.kernel.records import Article, claim_id_for
+from pipelines.kernel.text import normalized_text_hash
+from pipelines.kernel.topic import load_topic
 
 TOPIC = load_topic()
 CUES = load_cues()
@@ -189,10 +197,10 @@ def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monk
     gives for the canonical articles; a syndicated copy is counted, not mined."""
     import pyarrow.parquet as pq
 
-    from pipelines import io
-    from pipelines.claims import run_claims
-    from pipelines.io import StageSummary, read_records, write_records
-    from pipelines.records import Claim
+    from pipelines.claims.mine import run_claims
+    from pipelines.kernel import io
+    from pipelines.kernel.io import StageSummary, read_records, write_records
+    from pipelines.kernel.records import Claim
 
     en = ("The court list began in 2013. It names people who can repay a court-ordered debt but refuse to.\n"
           "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters.")
@@ -223,8 +231,8 @@ def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monk
 
 
 def test_claims_stage_on_a_damaged_table_writes_nothing(tmp_path):
-    from pipelines.claims import run_claims
-    from pipelines.io import FrameCheckError, StageSummary
+    from pipelines.claims.mine import run_claims
+    from pipelines.kernel.io import FrameCheckError, StageSummary
 
     bad = tmp_path / "articles.parquet"
     bad.write_bytes(b"PAR1 this is not parquet")

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from crawlers.transcripts import read_comments, transcript_text
-from pipelines.adhoc import file_texts
+from pipelines.claims.adhoc import file_texts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claims"
 FILES = ["article_en.html", "article_zh.html", "article_hant.txt", "notes_mixed.txt", "captions.vtt", "comments.jsonl"]

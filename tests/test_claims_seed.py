@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import SHARED
-from pipelines.adhoc import mine_files
-from pipelines.claims import MIN_CHECKWORTHINESS
+
+from pipelines.claims.adhoc import mine_files
+from pipelines.claims.mine import MIN_CHECKWORTHINESS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "seed_claims.yaml"
 LISTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.encoding import chinese_fit
-from pipelines.extract import decode_html
+from pipelines.extract.core import decode_html
+from pipelines.kernel.encoding import chinese_fit
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "trafilatura-eval"
 XINHUA_GB2312 = "archive.org.he.xinhuanet.com.25340717.html"

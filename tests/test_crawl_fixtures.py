@@ -18,10 +18,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import REPO, run_cli
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import REPO, run_cli
-from crawlers.demo_server import SiteServer
+from demo.server import SiteServer
 
 FIXTURES = REPO / "tests" / "fixtures" / "sites"
 REGISTRY = FIXTURES / "registry.yaml"
@@ -55,10 +55,10 @@ def warc_responses(data: Path) -> list[tuple[str, str, int, bytes]]:
 def extract_with(data: Path, registry: Path) -> dict[str, dict]:
     """Run the extract stage (pipelines.extract.run_extract, as `framecheck extract` does) with
     the fixture registry; return articles.parquet rows by URL."""
-    from crawlers.registry import load_registry
-    from pipelines.extract import run_extract
-    from pipelines.io import DataDir, StageSummary
-    from pipelines.relevance import load_topic
+    from pipelines.extract.core import run_extract
+    from pipelines.kernel.io import DataDir, StageSummary
+    from pipelines.kernel.registry import load_registry
+    from pipelines.kernel.topic import load_topic
 
     target = run_extract(DataDir(data), load_registry(registry), load_topic(), StageSummary("extract"))
     return {row["url"]: row for row in pq.read_table(target).to_pylist()}
@@ -194,7 +194,7 @@ def test_warc_reads_back_and_matches_the_manifest(crawled):
     rows = [r for r in manifest_rows(data) if r["warc_file"]]
     responses = warc_responses(data)
     assert len(responses) == len(rows)
-    from crawlers.archive import read_response
+    from pipelines.kernel.warc import read_response
 
     for row in rows:
         record = read_response(data / "raw" / "warc" / row["warc_file"], row["warc_offset"])

@@ -7,16 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, reference_score
-from crawlers.encoding import decode_html
-from pipelines.relevance import load_topic
+
+from pipelines.kernel.encoding import decode_html
+from pipelines.kernel.topic import load_topic
 
 CORPUS = REPO.parent / "shared" / "corpora" / "trafilatura-eval" / "pages"
 
 
 def pages() -> list[Path]:
-    found = sorted((REPO / "crawlers" / "demo_site").rglob("*.html")) + sorted((REPO / "tests" / "fixtures" / "sites").rglob("*.html"))
+    found = sorted((REPO / "demo" / "site").rglob("*.html")) + sorted((REPO / "tests" / "fixtures" / "sites").rglob("*.html"))
     if CORPUS.is_dir():
         found += sorted(CORPUS.glob("*.html"))[:80]
     return found

@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from conftest import FRAMECHECK, REPO
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import FRAMECHECK, REPO
-from crawlers.demo_server import SiteServer
-from crawlers.mirror_site import write_mirror
+from demo.mirror_site import write_mirror
+from demo.server import SiteServer
 
 PAGES = 400  # enough that Scrapy flushes part of its buffered requests.seen before the kill
 
@@ -101,7 +101,7 @@ def test_sigkill_twice_then_resume_archives_every_page_exactly_once(tmp_path):
 
 def test_resume_repairs_a_torn_write_and_recovers_unjournaled_records(tmp_path):
     from crawlers.archive import ArchiveWriter
-    from pipelines.io import DataDir
+    from pipelines.kernel.io import DataDir
 
     data = DataDir(tmp_path)
     writer = ArchiveWriter(data, "crawl-test")
@@ -111,7 +111,7 @@ def test_resume_repairs_a_torn_write_and_recovers_unjournaled_records(tmp_path):
         places.append(writer.write_exchange(url=url, method="GET", request_headers=[("Host", "x.example")], status=200,
                                             reason="OK", response_headers=[("Content-Type", "text/html")],
                                             body=f"<html>{k}</html>".encode(), extra={"FrameCheck-Kind": "article"}))
-    from pipelines.records import FetchRecord
+    from pipelines.kernel.records import FetchRecord
 
     # only the first exchange reached the journal; then a write was torn by a kill
     first_file, first_offset = places[0]

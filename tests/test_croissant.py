@@ -10,10 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from annotation.schema import load_schema
-from pipelines.release import build_tables, load_definition, write_release
 from test_release import FACTS, _article, _claim, _gold
+
+from pipelines.kernel.label_schema import load_schema
+from pipelines.kernel.releases import load_definition
+from pipelines.release.tables import build_tables, write_release
 
 mlc = pytest.importorskip("mlcroissant")
 

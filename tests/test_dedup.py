@@ -3,9 +3,15 @@ re-run of simplified copy included); distinct stories on the same topic stay apa
 
 from dataclasses import replace
 
-from pipelines.dedup import assign_duplicates, dedup_key, deduplicate, duplicate_groups, normalize_for_shingles
-from pipelines.extract import normalized_text_hash
-from pipelines.records import Article
+from pipelines.extract.dedup import (
+    assign_duplicates,
+    dedup_key,
+    deduplicate,
+    duplicate_groups,
+    normalize_for_shingles,
+)
+from pipelines.kernel.records import Article
+from pipelines.kernel.text import normalized_text_hash
 
 WIRE_EN = (
     "China's Supreme People's Court said on Monday that people on its list of dishonest judgment debtors had been "

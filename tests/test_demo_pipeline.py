@@ -6,10 +6,9 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import REPO, run_cli
 
-DEMO_EXPORT = REPO / "annotation" / "demo" / "demo_export.json"
+DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 
 import pytest
-
 from conftest import run_cli
-from pipelines.config import ConfigError
+
+from pipelines.kernel.config import ConfigError
 
 
 def _one_line_error(result, needle: str):
@@ -35,7 +35,7 @@ def test_missing_annotation_export(tmp_path):
 
 
 def test_unknown_config_key_names_file_and_field(tmp_path):
-    from crawlers.registry import load_registry
+    from pipelines.kernel.registry import load_registry
 
     bad = tmp_path / "outlets.yaml"
     bad.write_text("outlets:\n  - id: x\n    name: X\n    camp: western\n    languages: [en]\n"
@@ -46,7 +46,7 @@ def test_unknown_config_key_names_file_and_field(tmp_path):
 
 
 def test_bad_value_names_field(tmp_path):
-    from crawlers.registry import load_registry
+    from pipelines.kernel.registry import load_registry
 
     bad = tmp_path / "outlets.yaml"
     bad.write_text("outlets:\n  - id: x\n    name: X\n    camp: martian\n    languages: [en]\n"
@@ -56,7 +56,7 @@ def test_bad_value_names_field(tmp_path):
 
 
 def test_invalid_yaml_names_line(tmp_path):
-    from pipelines.config import load_yaml
+    from pipelines.kernel.config import load_yaml
 
     bad = tmp_path / "topic.yaml"
     bad.write_text("topic: x\nterms: [unclosed\n")

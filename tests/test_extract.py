@@ -5,9 +5,21 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import Extracted, Skip, clean_text, extract_html, is_garbled, looks_binary, normalized_text_hash
-from pipelines.language import chinese_script, detect_language, is_chinese
-from pipelines.relevance import load_topic
+from pipelines.extract.core import (
+    Extracted,
+    Skip,
+    clean_text,
+    extract_html,
+    is_garbled,
+    looks_binary,
+)
+from pipelines.kernel.text import (
+    chinese_script,
+    detect_language,
+    is_chinese,
+    normalized_text_hash,
+)
+from pipelines.kernel.topic import load_topic
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claims"
 

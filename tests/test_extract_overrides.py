@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
-from pipelines.extract import Extracted, extract_html
-from pipelines.overrides import OVERRIDES
+from pipelines.extract.core import Extracted, extract_html
+from pipelines.extract.overrides import OVERRIDES
+from pipelines.kernel.registry import DEMO_REGISTRY, LIVE_REGISTRY, load_registry
 
-DEMO_SITE = Path(__file__).resolve().parent.parent / "crawlers" / "demo_site"
+DEMO_SITE = Path(__file__).resolve().parent.parent / "demo" / "site"
 
 
 def pages(outlet: str) -> list[tuple[str, bytes]]:

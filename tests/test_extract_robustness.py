@@ -5,14 +5,16 @@ batches, syndicated copies marked)."""
 
 import json
 import random
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import run_cli
-from crawlers.archive import ArchiveWriter, sha256_hex
-from pipelines.io import DataDir, StageSummary
-from pipelines.records import FetchRecord
+
+from crawlers.archive import ArchiveWriter
+from pipelines.kernel.io import DataDir, StageSummary
+from pipelines.kernel.records import FetchRecord
+from pipelines.kernel.warc import sha256_hex
 
 RUN = "crawl-20260101T000000000000Z"
 STORY = [
@@ -128,9 +130,9 @@ def test_extract_command_skips_damaged_input_and_completes(damaged):
 def test_run_extract_streams_batches_in_one_process(damaged, monkeypatch, tmp_path):
     import shutil
 
-    import pipelines.extract as extract
-    from pipelines.cli import combined_registry
-    from pipelines.relevance import load_topic
+    import pipelines.extract.core as extract
+    from pipelines.kernel.registry import combined_registry
+    from pipelines.kernel.topic import load_topic
 
     data, urls = damaged
     copy = DataDir(tmp_path / "copy")
@@ -138,7 +140,7 @@ def test_run_extract_streams_batches_in_one_process(damaged, monkeypatch, tmp_pa
     monkeypatch.setattr(extract, "BATCH_ROWS", 1)
     summary = StageSummary("extract")
     seen = []
-    target = extract.run_extract(copy, combined_registry(), load_topic(), summary, workers=1,
+    target = extract.run_extract(copy, combined_registry(copy), load_topic(), summary, workers=1,
                                  progress=lambda results, total: (seen.append(total) or results))
     assert seen == [8]
     parquet = pq.ParquetFile(target)
@@ -150,15 +152,15 @@ def test_run_extract_streams_batches_in_one_process(damaged, monkeypatch, tmp_pa
 
 
 def test_extract_page_reasons_without_an_archive():
-    from crawlers.archive import ArchivedResponse
-    from pipelines.cli import combined_registry
-    from pipelines.extract import Skip, extract_page
-    from pipelines.relevance import load_topic
+    from pipelines.extract.core import Skip, extract_page
+    from pipelines.kernel.registry import combined_registry
+    from pipelines.kernel.topic import load_topic
+    from pipelines.kernel.warc import ArchivedResponse
 
     def fetch(u):
         return FetchRecord(u, u, 200, "2026-01-01T00:00:00Z", "0", "", "", "article", "text/html", "x.warc.gz", 0, None, RUN)
 
-    registry, topic = combined_registry(), load_topic()
+    registry, topic = combined_registry(DataDir(Path("data"))), load_topic()
     unknown = "http://nowhere.invalid/a.html"
     response = ArchivedResponse(unknown, 200, {"content-type": "text/html"}, html("T", STORY), "")
     assert extract_page(response, fetch(unknown), registry, topic) == Skip("unknown_outlet", unknown)

@@ -12,11 +12,11 @@ from lxml import etree
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
-from pipelines import htmltree
-from pipelines.htmltree import find_author, parse_html
+from pipelines.extract import htmltree
+from pipelines.extract.htmltree import find_author, parse_html
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURE_PAGES = sorted((REPO / "crawlers" / "demo_site").rglob("*.html")) + sorted(
+FIXTURE_PAGES = sorted((REPO / "demo" / "site").rglob("*.html")) + sorted(
     (REPO / "tests" / "fixtures").rglob("*.html"))
 
 

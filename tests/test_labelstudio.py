@@ -16,15 +16,24 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import REPO, run_cli
+from ls_fixtures import (
+    SCRIPT_TEXT,
+    create_annotator,
+    digests,
+    labels_result,
+    make_claims,
+    sdk,
+    write_claims_table,
+)
 
 from annotation.agreement import agreement_report
-from annotation.facts import load_facts
-from annotation.labels import gold_labels, pseudonym
+from annotation.labels import gold_labels
 from annotation.sync import prediction
-from conftest import REPO, run_cli
-from ls_fixtures import SCRIPT_TEXT, create_annotator, digests, labels_result, make_claims, sdk, write_claims_table
-from pipelines.io import DataDir, read_records
-from pipelines.records import Annotation
+from pipelines.kernel.facts import load_facts
+from pipelines.kernel.io import DataDir, read_records
+from pipelines.kernel.privacy import pseudonym
+from pipelines.kernel.records import Annotation
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 

@@ -3,8 +3,15 @@
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.io import FrameCheckError, read_records, write_records
-from pipelines.records import Claim, CueSpan, EvidenceCandidate, article_id_for, canonical_url, claim_id_for
+from pipelines.kernel.io import FrameCheckError, read_records, write_records
+from pipelines.kernel.records import (
+    Claim,
+    CueSpan,
+    EvidenceCandidate,
+    article_id_for,
+    canonical_url,
+    claim_id_for,
+)
 
 
 def test_canonical_url_drops_tracking_fragment_and_case():
@@ -45,7 +52,7 @@ def test_corrupt_parquet_is_a_clear_error(tmp_path):
 
 
 def test_wrong_table_is_a_clear_error(tmp_path):
-    from pipelines.records import FetchRecord
+    from pipelines.kernel.records import FetchRecord
 
     path = tmp_path / "claims.parquet"
     write_records(path, [_claim()], Claim)

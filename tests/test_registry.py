@@ -3,8 +3,9 @@
 import json
 
 from conftest import run_cli
-from crawlers.registry import CAMPS, DEMO_REGISTRY, LIVE_REGISTRY, load_registry
-from pipelines.relevance import load_topic
+
+from pipelines.kernel.registry import CAMPS, DEMO_REGISTRY, LIVE_REGISTRY, load_registry
+from pipelines.kernel.topic import load_topic
 
 
 def test_live_registry_covers_both_sides_and_languages():

@@ -5,11 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from annotation.facts import load_facts
-from annotation.schema import load_schema
-from pipelines.io import FrameCheckError
-from pipelines.records import Article, Claim
-from pipelines.release import ReleaseValidationError, build_tables, load_definition, split_of, write_release
+from pipelines.kernel.facts import load_facts
+from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.label_schema import load_schema
+from pipelines.kernel.records import Article, Claim
+from pipelines.kernel.releases import load_definition
+from pipelines.release.tables import (
+    ReleaseValidationError,
+    build_tables,
+    split_of,
+    write_release,
+)
 
 FACTS = load_facts()
 

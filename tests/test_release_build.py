@@ -11,10 +11,9 @@ import textwrap
 
 import pytest
 import yaml
-
 from conftest import REPO, run_cli
 
-DEMO_EXPORT = REPO / "annotation" / "demo" / "demo_export.json"
+DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
 
 
 @pytest.fixture(scope="module")
@@ -176,12 +175,13 @@ def test_rehydrate_restores_withheld_text_from_the_archive(built, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from annotation.facts import load_facts
     from annotation.labels import gold_labels
-    from annotation.schema import load_schema
-    from pipelines.io import read_records
-    from pipelines.records import Annotation, Article, Claim
-    from pipelines.release import build_tables, load_definition, write_release
+    from pipelines.kernel.facts import load_facts
+    from pipelines.kernel.io import read_records
+    from pipelines.kernel.label_schema import load_schema
+    from pipelines.kernel.records import Annotation, Article, Claim
+    from pipelines.kernel.releases import load_definition
+    from pipelines.release.tables import build_tables, write_release
 
     _root, data, _release, _second, _logs = built
     articles = read_records(data / "tables" / "articles.parquet", Article)

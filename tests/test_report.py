@@ -3,12 +3,14 @@
 import re
 from dataclasses import replace
 
-from annotation.schema import load_schema
-from pipelines.io import DataDir
-from pipelines.records import CueSpan
-from pipelines.release import build_tables, load_definition, write_release
-from pipelines.report import write_report
 from test_release import FACTS, _article, _claim, _gold
+
+from pipelines.kernel.io import DataDir
+from pipelines.kernel.label_schema import load_schema
+from pipelines.kernel.records import CueSpan
+from pipelines.kernel.releases import load_definition
+from pipelines.release.tables import build_tables, write_release
+from pipelines.report.html import write_report
 
 SCRIPT = "<script>alert('x')</script>"
 

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.segment import is_unpunctuated, split_punctuated, split_sentences, split_unpunctuated
+from pipelines.claims.segment import (
+    is_unpunctuated,
+    split_punctuated,
+    split_sentences,
+    split_unpunctuated,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claims"
 

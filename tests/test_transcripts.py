@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import REPO, run_cli
+
 from crawlers.transcripts import read_comments, split_plain_transcript, transcript_text
 
-DEMO = REPO / "crawlers" / "demo_inputs"
+DEMO = REPO / "demo" / "inputs"
 SEED = REPO.parent / "shared" / "seed" / "000_e957894638b7bb6d.txt"
 
 
@@ -53,7 +53,7 @@ def test_demo_inputs_import_with_no_commenter_name_in_clear(tmp_path):
     assert len({c["article_id"] for c in rows}) == 16
 
     # the archive holds what the rows point at
-    from crawlers.archive import read_response
+    from pipelines.kernel.warc import read_response
 
     for row in rows:
         record = read_response(tmp_path / "raw" / "warc" / row["warc_file"], row["warc_offset"])

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_cli
+from test_crawl_fixtures import (
+    REGISTRY,
+    WEB,
+    extract_with,
+    manifest_rows,
+    warc_responses,
+)
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-
-from conftest import run_cli
-from test_crawl_fixtures import REGISTRY, WEB, extract_with, manifest_rows, warc_responses
 
 
 @pytest.fixture(scope="module")

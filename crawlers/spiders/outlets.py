@@ -12,14 +12,15 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import quote_plus
 
 import scrapy
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawlers.encoding import decode_html
-from crawlers.registry import Outlet
+from pipelines.kernel.encoding import decode_html
+from pipelines.kernel.registry import Outlet
 
 
 class OutletSpider(scrapy.Spider):
@@ -173,8 +174,8 @@ class OutletSpider(scrapy.Spider):
         previous = self.archive.failed_before(request.url)
         if previous is not None and previous.skip_reason == reason:
             return  # an earlier session of this run logged the same failure
-        from pipelines.io import utc_now
-        from pipelines.records import FetchRecord
+        from pipelines.kernel.io import utc_now
+        from pipelines.kernel.records import FetchRecord
 
         outlet = self.outlet_for(request.url)
         self.archive.add(FetchRecord(

@@ -20,83 +20,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from annotation.schema import LabelSchema
-from pipelines.config import DATASETS_DIR, Checker, load_yaml
-from pipelines.io import FrameCheckError
-from pipelines.records import Article, Claim, Fact, to_row
+from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.label_schema import LabelSchema
+from pipelines.kernel.records import Article, Claim, Fact, to_row
+from pipelines.kernel.releases import ReleaseDefinition
 
-DEFAULT_DATASET = "scs-framing"
 SPLITS = ("train", "validation", "test", "ood_test")
-_RELEASE_KEYS = (
-    "name", "pretty_name", "version", "license", "description", "citation", "contact", "demo",
-    "split", "homepage", "task_categories", "tags", "date_published", "hub_repo",
-)
 
 
 class ReleaseValidationError(FrameCheckError):
     pass
 
 
-@dataclass(frozen=True)
-class ReleaseDefinition:
-    path: Path
-    name: str
-    pretty_name: str
-    version: str
-    license: str
-    description: str
-    citation: str
-    contact: str
-    demo: bool
-    seed: int
-    ratios: dict
-    ood_outlets: tuple[str, ...]
-    task_categories: tuple[str, ...]
-    tags: tuple[str, ...]
-    homepage: str = ""
-    date_published: str = ""
-    hub_repo: str = ""
-
-    @property
-    def folder(self) -> Path:
-        return self.path.parent
-
-    @property
-    def default_out(self) -> Path:
-        return self.folder / "releases" / self.version
 
 
-def load_definition(name: str = DEFAULT_DATASET, datasets_dir: Path = DATASETS_DIR) -> ReleaseDefinition:
-    path = datasets_dir / name / "release.yaml"
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("name", "version", "license", "description"), allowed=_RELEASE_KEYS)
-    check.string(doc["version"], "version", pattern=r"\d+\.\d+\.\d+")
-    split = check.mapping(doc.get("split") or {}, "split", allowed=("seed", "ratios", "ood_outlets"))
-    ratios = split.get("ratios") or {"train": 0.7, "validation": 0.15, "test": 0.15}
-    check.mapping(ratios, "split.ratios", required=("train", "validation", "test"), allowed=("train", "validation", "test"))
-    if doc.get("date_published") is not None:
-        check.string(str(doc["date_published"]), "date_published", pattern=r"\d{4}-\d{2}-\d{2}")
-    if abs(sum(ratios.values()) - 1) > 1e-6:
-        check.fail("split.ratios", f"must add up to 1, got {sum(ratios.values())}")
-    return ReleaseDefinition(
-        path=path,
-        name=doc["name"],
-        pretty_name=doc.get("pretty_name", doc["name"]),
-        version=doc["version"],
-        license=doc["license"],
-        description=doc["description"].strip(),
-        citation=(doc.get("citation") or "").strip(),
-        contact=doc.get("contact", ""),
-        demo=bool(doc.get("demo", False)),
-        seed=int(split.get("seed", 0)),
-        ratios=ratios,
-        ood_outlets=tuple(split.get("ood_outlets") or ()),
-        task_categories=tuple(doc.get("task_categories") or ("text-classification",)),
-        tags=tuple(doc.get("tags") or ()),
-        homepage=str(doc.get("homepage") or ""),
-        date_published=str(doc.get("date_published") or ""),
-        hub_repo=str(doc.get("hub_repo") or ""),
-    )
 
 
 # --- Features --------------------------------------------------------------------------
@@ -388,8 +325,8 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
     and last `SHA256SUMS` over everything else.
 
     Returns (release folder, written); written is False when an identical release exists."""
-    from pipelines import changelog
-    from pipelines.croissant import write_croissant
+    from pipelines.release import changelog
+    from pipelines.release.croissant import write_croissant
 
     feats = features(schema)
     out = out.resolve()

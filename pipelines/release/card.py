@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from annotation.schema import LabelSchema
-from pipelines.release import SPLITS, ReleaseDefinition, ReleaseTables, distribution
+from pipelines.kernel.label_schema import LabelSchema
+from pipelines.release.tables import (
+    SPLITS,
+    ReleaseDefinition,
+    ReleaseTables,
+    distribution,
+)
 
 DEMO_WARNING = (
     "> **Demo corpus — not real coverage.** This release was built from FrameCheck's embedded demo web: "

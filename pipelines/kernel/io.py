@@ -10,8 +10,8 @@ import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines import __version__
-from pipelines.records import SCHEMAS, from_row, to_row
+from pipelines.kernel.records import SCHEMAS, from_row, to_row
 
 # Stages stream their tables a batch at a time. Arrow's default pool here (mimalloc) keeps
 # what freed batches used, so the resident set climbed with the number of batches read
@@ -258,9 +258,9 @@ class SkipLog:
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A hash of the stage code, so a changed stage reruns even on unchanged inputs."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent.parent
     digest = hashlib.sha256(__version__.encode())
-    for package in ("pipelines", "crawlers", "annotation"):
+    for package in ("pipelines", "crawlers", "annotation", "demo"):
         for file in sorted((root / package).rglob("*.py")):
             digest.update(file.read_bytes())
     return digest.hexdigest()

@@ -29,7 +29,13 @@ import re
 
 from lxml import etree
 from lxml.etree import XPath
-from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction, fromstring
+from lxml.html import (
+    HtmlComment,
+    HtmlElement,
+    HtmlEntity,
+    HtmlProcessingInstruction,
+    fromstring,
+)
 from trafilatura import xpaths
 from trafilatura.metadata import extract_author, normalize_authors
 from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html, trim

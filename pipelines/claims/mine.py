@@ -23,13 +23,20 @@ from typing import Callable, Iterable
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipelines.config import PIPELINES_DIR, Checker, load_yaml
-from pipelines.language import detect_language, is_chinese
-from pipelines.records import Article, Claim, CueSpan, EvidenceCandidate, Fact, claim_id_for
-from pipelines.relevance import Topic
-from pipelines.segment import split_sentences
+from pipelines.claims.segment import split_sentences
+from pipelines.kernel.config import PIPELINES_DIR, Checker, load_yaml
+from pipelines.kernel.records import (
+    Article,
+    Claim,
+    CueSpan,
+    EvidenceCandidate,
+    Fact,
+    claim_id_for,
+)
+from pipelines.kernel.text import detect_language, is_chinese
+from pipelines.kernel.topic import Topic
 
-CUES_FILE = PIPELINES_DIR / "cues.yaml"
+CUES_FILE = PIPELINES_DIR / "claims" / "cues.yaml"
 CUE_LABELS = ("dystopia_reference", "sweeping_generalization", "loaded_word", "benign_frame")
 MIN_CHECKWORTHINESS = 0.2
 
@@ -393,7 +400,12 @@ def run_claims(sources: list[Path], target: Path, topic: Topic, cues: CueLexicon
     claims table, atomically. Articles are read and claims written a batch at a time, so
     memory holds one batch and the fact index, whatever the corpus size. Syndicated copies
     (duplicate_of set) carry the canonical text's sentences and are counted, not mined."""
-    from pipelines.io import RecordWriter, atomic_path, count_records, iter_records
+    from pipelines.kernel.io import (
+        RecordWriter,
+        atomic_path,
+        count_records,
+        iter_records,
+    )
 
     total = sum(count_records(path) for path in sources)
     articles = (article for path in sources for article in iter_records(path, Article))

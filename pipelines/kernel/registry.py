@@ -1,6 +1,6 @@
 """The outlet registry: which outlets exist, their camp, languages, domains and how to
 discover their articles. Data lives in YAML (crawlers/outlets.yaml for the live web,
-crawlers/demo_site/outlets.yaml for the embedded demo web)."""
+demo/site/outlets.yaml for the embedded demo web)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.config import CRAWLERS_DIR, Checker, load_yaml
+from pipelines.kernel.config import CRAWLERS_DIR, DEMO_DIR, Checker, load_yaml
 
 CAMPS = ("western", "chinese_state", "chinese_commercial", "hong_kong", "reference")
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
@@ -17,7 +17,7 @@ DISCOVERY_TYPES = ("news_sitemap", "sitemap", "rss", "atom", "search", "listing"
 OUTLET_KEYS = ("id", "name", "country", "camp", "languages", "domains", "redistribute", "discovery", "allow", "deny", "notes", "verified", "follow")
 
 LIVE_REGISTRY = CRAWLERS_DIR / "outlets.yaml"
-DEMO_REGISTRY = CRAWLERS_DIR / "demo_site" / "outlets.yaml"
+DEMO_REGISTRY = DEMO_DIR / "site" / "outlets.yaml"
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class Registry:
         chosen = [o for o in self.outlets if (not ids or o.id in ids) and (not camp or o.camp == camp)]
         unknown = sorted(set(ids or ()) - set(self._by_id))
         if unknown:
-            from pipelines.io import FrameCheckError
+            from pipelines.kernel.io import FrameCheckError
 
             raise FrameCheckError(f"{self.path}: unknown outlet id(s): {', '.join(unknown)}")
         return chosen
@@ -152,3 +152,15 @@ def data_dir_registries(data) -> list[Path]:
     """The custom registries a data directory was crawled with (see remember_registry)."""
     folder = data.state / "registries"
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def registry_files(data) -> list[Path]:
+    """Every registry whose outlets a data directory's pages may belong to, owners first."""
+    return data_dir_registries(data) + [p for p in (DEMO_REGISTRY, LIVE_REGISTRY) if p.exists()]
+
+
+def combined_registry(data) -> Registry:
+    """Live and demo outlets together (demo domains, *.example, never clash with real ones);
+    registries a crawl of this data directory used come first: their outlets own their URLs."""
+    registries = [load_registry(p) for p in registry_files(data)]
+    return Registry([o for r in registries for o in r.outlets], registries[0].path)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from annotation.labels import gold_labels
-from pipelines.records import Annotation
+from pipelines.kernel.records import Annotation
 
 DS_FIELDS = ("checkworthy", "verdict")
 LOW_CONFIDENCE = 0.7

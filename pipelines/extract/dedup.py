@@ -20,8 +20,8 @@ from functools import lru_cache
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from pipelines.language import is_chinese
-from pipelines.records import Article
+from pipelines.kernel.records import Article
+from pipelines.kernel.text import is_chinese
 
 NUM_PERM = 128
 SHINGLE = {"en": 5, "zh": 3}  # a Chinese character carries about as much as 2–3 Latin letters

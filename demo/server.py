@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-DEMO_SITE = Path(__file__).resolve().parent / "demo_site"
+DEMO_SITE = Path(__file__).resolve().parent / "site"
 
 
 def _load_routes(folder: Path) -> dict:
@@ -176,7 +176,7 @@ class SiteServer:
         self.httpd.server_close()
 
 
-def main() -> None:  # `python -m crawlers.demo_server [FOLDER]` for a look in a browser
+def main() -> None:  # `python -m demo.server [FOLDER]` for a look in a browser
     import sys
 
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else DEMO_SITE

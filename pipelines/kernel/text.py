@@ -5,7 +5,9 @@ told by counting characters that OpenCC would change in each direction."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from functools import lru_cache
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # a Chinese character
@@ -40,3 +42,10 @@ def detect_language(text: str) -> str:
 
 def is_chinese(language: str) -> bool:
     return language.startswith("zh")
+
+
+def normalized_text_hash(text: str) -> str:
+    """Hash of the text with case, width, punctuation and whitespace differences removed."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = re.sub(r"[\W_]+", "", folded)
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()

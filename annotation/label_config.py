@@ -1,83 +1,19 @@
-"""The one label schema (annotation/label_schema.yaml) and what it generates: the Label
-Studio labeling config and the dataset's ClassLabel names."""
+"""The Label Studio labeling config, generated from the label schema and the fact base
+(`python -m annotation.label_config` rewrites annotation/label_config.xml)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from pipelines.config import ANNOTATION_DIR, Checker, load_yaml
-from pipelines.records import Fact
+from pipelines.kernel.config import ANNOTATION_DIR
+from pipelines.kernel.facts import load_facts
+from pipelines.kernel.io import write_text_atomic
+from pipelines.kernel.label_schema import LabelSchema, load_schema
+from pipelines.kernel.records import Fact
 
-SCHEMA_FILE = ANNOTATION_DIR / "label_schema.yaml"
 LABEL_CONFIG_FILE = ANNOTATION_DIR / "label_config.xml"
-KINDS = ("single", "multi", "spans", "evidence", "text")
 _SPAN_COLOURS = ("#f4a261", "#e76f51", "#e9c46a", "#8ab17d", "#9d8ec4")
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    hint: str
-    hotkey: str | None
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    kind: str
-    title: str
-    choices: tuple[Choice, ...]
-    required: bool
-    required_if: tuple[str, str] | None
-
-    @property
-    def names(self) -> list[str]:
-        return [c.value for c in self.choices]
-
-
-@dataclass(frozen=True)
-class LabelSchema:
-    fields: tuple[Field, ...]
-
-    def field(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
-
-    def class_names(self, name: str) -> list[str]:
-        return self.field(name).names
-
-
-@lru_cache(maxsize=4)
-def load_schema(path: Path = SCHEMA_FILE) -> LabelSchema:
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("fields",), allowed=("version", "fields"))
-    fields, hotkeys = [], set()
-    for i, raw in enumerate(check.sequence(doc["fields"], "fields", 1)):
-        where = f"fields[{i}]"
-        check.mapping(raw, where, required=("name", "kind"), allowed=("name", "kind", "title", "choices", "required", "required_if"))
-        name = check.string(raw["name"], f"{where}.name", pattern=r"[a-z_]+")
-        kind = check.string(raw["kind"], f"{where}.kind", choices=KINDS)
-        choices = []
-        for j, c in enumerate(raw.get("choices") or []):
-            check.mapping(c, f"fields[{name}].choices[{j}]", required=("value",), allowed=("value", "hint", "hotkey"))
-            hotkey = str(c["hotkey"]) if c.get("hotkey") is not None else None
-            if hotkey and hotkey in hotkeys:
-                check.fail(f"fields[{name}].choices[{j}].hotkey", f"hotkey {hotkey!r} used twice")
-            hotkeys.add(hotkey)
-            choices.append(Choice(str(c["value"]), str(c.get("hint", "")), hotkey))
-        if kind in ("single", "multi", "spans") and not choices:
-            check.fail(f"fields[{name}].choices", "a choice field needs choices")
-        req_if = raw.get("required_if")
-        fields.append(
-            Field(name, kind, str(raw.get("title", name)), tuple(choices), bool(raw.get("required", False)),
-                  tuple(next(iter(req_if.items()))) if req_if else None)
-        )
-    return LabelSchema(tuple(fields))
-
-
-# --- Label Studio config ---------------------------------------------------------------
 
 
 def label_config(schema: LabelSchema, facts: tuple[Fact, ...] | list[Fact]) -> str:
@@ -142,16 +78,12 @@ def label_config(schema: LabelSchema, facts: tuple[Fact, ...] | list[Fact]) -> s
 
 def generated_label_config() -> str:
     """The config of the committed schema and fact base (what `annotate push` sends)."""
-    from annotation.facts import load_facts
-
     return label_config(load_schema(), load_facts())
 
 
 def write_label_config(path: Path = LABEL_CONFIG_FILE) -> Path:
     """Regenerate annotation/label_config.xml (a test checks the committed copy is current):
-    python -m annotation.schema"""
-    from pipelines.io import write_text_atomic
-
+    python -m annotation.label_config"""
     write_text_atomic(path, generated_label_config())
     path.chmod(0o644)  # mkstemp's 0600 is wrong for a committed file
     return path

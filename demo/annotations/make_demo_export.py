@@ -1,4 +1,4 @@
-"""Regenerate the committed demo annotations (annotation/demo/demo_export.json).
+"""Regenerate the committed demo annotations (demo/annotations/demo_export.json).
 
 The demo articles were written together with a label key (labels_key_*.yaml): for each
 page, the sentences that talk about the SCS and how a careful annotator labels them. This
@@ -7,7 +7,7 @@ annotators would have produced it: annotator 1 labels every keyed claim, annotat
 and 3 relabel overlapping shares, with the kinds of disagreement real annotators show
 (neighbouring verdicts, a missed frame). It is demo data and says so.
 
-Run after `make claims`:  python annotation/demo/make_demo_export.py --data-dir data
+Run after `make claims`:  python demo/annotations/make_demo_export.py --data-dir data
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from annotation.sync import prediction, task_payload  # noqa: E402
-from pipelines.io import DataDir, read_records  # noqa: E402
-from pipelines.records import Article, Claim  # noqa: E402
+from annotation import prediction, task_payload  # noqa: E402
+from pipelines.kernel.io import DataDir, read_records  # noqa: E402
+from pipelines.kernel.records import Article, Claim  # noqa: E402
 
 ANNOTATORS = {
     1: "demo-annotator-1@framecheck.invalid",

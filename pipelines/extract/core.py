@@ -17,7 +17,6 @@ Layers, from pure to I/O:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -33,17 +32,38 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import trafilatura
 from htmldate import find_date
-from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url, set_date_params
+from trafilatura.metadata import (
+    examine_meta,
+    extract_meta_json,
+    extract_title,
+    extract_url,
+    set_date_params,
+)
 
-from crawlers.archive import ArchivedResponse, read_response, sha256_hex
-from crawlers.registry import Registry
-from pipelines.htmltree import find_author, parse_html
-from pipelines.io import (BATCH_ROWS, DataDir, FrameCheckError, RecordWriter, SkipLog, StageSummary, atomic_path,
-                          parquet_writer, read_record_table)
-from pipelines.language import detect_language, is_chinese
-from pipelines.overrides import Override, override_for
-from pipelines.records import SCHEMAS, Article, FetchRecord, article_id_for, from_row
-from pipelines.relevance import Topic
+from pipelines.extract.htmltree import find_author, parse_html
+from pipelines.extract.overrides import Override, override_for
+from pipelines.kernel.io import (
+    BATCH_ROWS,
+    DataDir,
+    FrameCheckError,
+    RecordWriter,
+    SkipLog,
+    StageSummary,
+    atomic_path,
+    parquet_writer,
+    read_record_table,
+)
+from pipelines.kernel.records import (
+    SCHEMAS,
+    Article,
+    FetchRecord,
+    article_id_for,
+    from_row,
+)
+from pipelines.kernel.registry import Registry
+from pipelines.kernel.text import detect_language, is_chinese, normalized_text_hash
+from pipelines.kernel.topic import Topic
+from pipelines.kernel.warc import ArchivedResponse, read_response, sha256_hex
 
 MIN_CHARS = {"en": 300, "zh": 120}  # shorter "articles" are teasers, captions or error pages
 MAX_BODY_BYTES = 8 * 1024 * 1024  # bigger pages are not articles; parsing them costs minutes
@@ -72,11 +92,6 @@ class Extracted:
     language: str
 
 
-def normalized_text_hash(text: str) -> str:
-    """Hash of the text with case, width, punctuation and whitespace differences removed."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    folded = re.sub(r"[\W_]+", "", folded)
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
@@ -85,7 +100,7 @@ def decode_html(body: bytes, content_type: str | None) -> str:
     then w3lib's order (header, meta, sniffing); stray cp1252 bytes in UTF-8 pages are
     read as cp1252. The rules and their reasons: crawlers/encoding.py (shared with the
     crawler's relevance filter, so both see the same text)."""
-    from crawlers.encoding import decode_html as _decode
+    from pipelines.kernel.encoding import decode_html as _decode
 
     return _decode(body, content_type)
 
@@ -365,7 +380,7 @@ def extract_fetch(fetch: FetchRecord, warc_dir: Path, registry: Registry, topic:
 
 def _extract_keyed(fetch: FetchRecord, warc_dir: Path, registry: Registry, topic: Topic):
     """(Article | Skip, its de-duplication key or None): the key is computed where the text is."""
-    from pipelines.dedup import dedup_key
+    from pipelines.extract.dedup import dedup_key
 
     result = extract_fetch(fetch, warc_dir, registry, topic)
     keep = isinstance(result, Article) and result.relevance >= topic.min_score
@@ -456,7 +471,7 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageS
     Pass 1 streams articles into a staging file and keeps only their de-duplication keys;
     pass 2 copies the staging file batch by batch, filling in `duplicate_of`. Skips and
     off-topic pages are counted in `summary` and logged to logs/extract.skips.jsonl."""
-    from pipelines.dedup import assign_duplicates, duplicate_groups
+    from pipelines.extract.dedup import assign_duplicates, duplicate_groups
 
     target = data.table("articles")
     fetches, left_out = article_fetches(manifest if manifest is not None else manifest_table(data))

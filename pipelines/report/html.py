@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.io import DataDir, StageSummary, write_text_atomic
+from pipelines.kernel.io import DataDir, StageSummary, write_text_atomic
 
 
 def _png(fig) -> str:
@@ -115,11 +115,10 @@ def _examples(claims: pd.DataFrame, per_camp: int = 5) -> str:
 
 
 def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
-    from pipelines.stages import _release_folder, load_release_frames
+    from pipelines.kernel.io import fingerprint, is_unchanged, mark_done
+    from pipelines.kernel.releases import load_release_frames, release_folder
 
-    from pipelines.io import fingerprint, is_unchanged, mark_done
-
-    folder = _release_folder(dataset, release)
+    folder = release_folder(dataset, release)
     target = data.reports_dir / f"report-{folder.name}.html"
     print_ = fingerprint([folder / "SHA256SUMS"])
     if is_unchanged(data, f"report-{folder.name}", print_, [target]):

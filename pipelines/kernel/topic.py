@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pipelines.config import CRAWLERS_DIR, Checker, load_yaml
-from pipelines.language import CJK
+from pipelines.kernel.config import CRAWLERS_DIR, Checker, load_yaml
+from pipelines.kernel.text import CJK
 
 TOPIC_FILE = CRAWLERS_DIR / "topic.yaml"
 

@@ -8,13 +8,14 @@ from typing import Any
 
 import yaml
 
-from pipelines.io import FrameCheckError
+from pipelines.kernel.io import FrameCheckError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 CRAWLERS_DIR = REPO_ROOT / "crawlers"
 ANNOTATION_DIR = REPO_ROOT / "annotation"
 PIPELINES_DIR = REPO_ROOT / "pipelines"
 DATASETS_DIR = REPO_ROOT / "datasets"
+DEMO_DIR = REPO_ROOT / "demo"
 
 
 class ConfigError(FrameCheckError):

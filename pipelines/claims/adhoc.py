@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipelines.claims import EvidenceRetriever, load_cues, mine_text
-from pipelines.records import claim_id_for
-from pipelines.relevance import load_topic
+from pipelines.claims.mine import EvidenceRetriever, load_cues, mine_text
+from pipelines.kernel.records import claim_id_for
+from pipelines.kernel.topic import load_topic
 
 COMMENT_SUFFIXES = (".jsonl",)
 EVIDENCE_K = 3
@@ -31,7 +31,7 @@ def _is_comment_dump(path: Path) -> bool:
 
 def file_texts(path: Path) -> list[tuple[str, str]]:
     """(unit id, text) pairs: one for a page, transcript or text file, one per comment."""
-    from crawlers.transcripts import read_comments, transcript_text
+    from crawlers import read_comments, transcript_text
     from pipelines.extract import Skip, extract_html
 
     suffix = path.suffix.lower()
@@ -49,7 +49,7 @@ def file_texts(path: Path) -> list[tuple[str, str]]:
 
 def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str], None],
                evidence_k: int = EVIDENCE_K) -> Iterator[dict]:
-    from annotation.facts import load_facts
+    from pipelines.kernel.facts import load_facts
 
     topic, cues = load_topic(), load_cues()
     retriever = EvidenceRetriever(load_facts()) if evidence_k else None

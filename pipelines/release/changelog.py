@@ -15,19 +15,16 @@ Where things live:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.kernel.releases import parse_version, release_version
+
 LABEL_KEYS = ("checkworthy", "verdict", "distortion", "frames", "evidence")
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _HEADING = re.compile(r"^## (\d+\.\d+\.\d+)\s*$", re.MULTILINE)
 
 
-def parse_version(text: str) -> tuple[int, int, int] | None:
-    match = _VERSION.match(text or "")
-    return tuple(int(g) for g in match.groups()) if match else None  # type: ignore[return-value]
 
 
 # --- Reading claims --------------------------------------------------------------------
@@ -80,17 +77,6 @@ def claims_from_release(folder: Path) -> dict[str, dict]:
     return claims_from_rows(rows, names)
 
 
-def release_version(folder: Path) -> str | None:
-    """A release's version: from its croissant.json, else from a version-named folder."""
-    croissant = folder / "croissant.json"
-    if croissant.exists():
-        try:
-            version = json.loads(croissant.read_text(encoding="utf-8")).get("version")
-            if parse_version(version):
-                return version
-        except ValueError:
-            pass
-    return folder.name if parse_version(folder.name) else None
 
 
 def find_previous(out: Path, version: str) -> Path | None:
@@ -223,7 +209,7 @@ def dataset_changelog_path(out: Path) -> Path | None:
 
 
 def update_dataset_changelog(out: Path, name: str, version: str, entry: str) -> Path | None:
-    from pipelines.io import write_text_atomic
+    from pipelines.kernel.io import write_text_atomic
 
     path = dataset_changelog_path(out)
     if path is None:

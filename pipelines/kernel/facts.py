@@ -6,8 +6,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pipelines.config import ANNOTATION_DIR, Checker, load_yaml
-from pipelines.records import Fact, Source
+from pipelines.kernel.config import ANNOTATION_DIR, Checker, load_yaml
+from pipelines.kernel.records import Fact, Source
 
 FACTS_FILE = ANNOTATION_DIR / "facts.yaml"
 CATEGORIES = (

@@ -1,0 +1,134 @@
+"""Publishing a built release: upload to the Hugging Face Hub, and rehydrate the article text it withholds from the local archive."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines.kernel.io import DataDir, FrameCheckError, SkipLog, StageSummary
+from pipelines.kernel.registry import combined_registry
+
+
+def push_release(release: Path, repo_id: str, dry_run: bool) -> StageSummary:
+    """Upload a release folder to the Hub as a dataset repo and tag the commit with its version.
+
+    The token comes from HF_TOKEN only; --dry-run needs neither a token nor the network."""
+    import yaml
+
+    from pipelines.kernel.releases import release_version
+
+    if not (release / "README.md").exists() or not (release / "SHA256SUMS").exists():
+        raise FrameCheckError(f"{release}: not a release folder (README.md and SHA256SUMS expected)")
+    version = release_version(release)
+    if version is None:
+        raise FrameCheckError(f"{release}: no version found (croissant.json missing and the folder is not named like 1.2.3)")
+    _verify_sums(release)
+    files = sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file())
+    summary = StageSummary("release push", records_in=len(files))
+    try:
+        yaml.safe_load(release.joinpath("README.md").read_text(encoding="utf-8").split("---")[1])  # the card must parse
+    except (yaml.YAMLError, IndexError) as exc:
+        raise FrameCheckError(f"{release / 'README.md'}: the card's YAML front matter does not parse ({exc})") from None
+    tag = f"v{version}"
+    if dry_run:
+        size = sum((release / f).stat().st_size for f in files)
+        summary.notes += [f"would upload {f}" for f in files]
+        summary.notes.append(f"would create dataset repo {repo_id} if missing, upload {len(files)} files ({size} bytes) and tag {tag}")
+        return summary
+    token = os.environ.get("HF_TOKEN")
+    if not token:
+        raise FrameCheckError("HF_TOKEN is not set: the Hub token is read from the environment only (use --dry-run to see what would go)")
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+    commit = api.upload_folder(folder_path=str(release), repo_id=repo_id, repo_type="dataset",
+                               commit_message=f"Release {tag}")
+    api.create_tag(repo_id, tag=tag, repo_type="dataset", revision=commit.oid)
+    summary.records_out = len(files)
+    summary.outputs.append(f"https://huggingface.co/datasets/{repo_id} (tag {tag})")
+    return summary
+
+
+def _verify_sums(release: Path) -> None:
+    """Every file listed in SHA256SUMS is present with its hash, and nothing else is there."""
+    import hashlib
+
+    listed = {}
+    for line in (release / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    bad = sorted(n for n in listed if n not in present or hashlib.sha256((release / n).read_bytes()).hexdigest() != listed[n])
+    extra = sorted(present - set(listed))
+    if bad or extra:
+        raise FrameCheckError(f"{release}: files do not match SHA256SUMS (changed or missing: {', '.join(bad) or 'none'}; "
+                              f"not listed: {', '.join(extra) or 'none'})")
+
+
+def rehydrate_release(data: DataDir, release: Path, out: Path | None = None) -> StageSummary:
+    """Restore the article text a release withholds, from the local WARC archive.
+
+    For each article without text: read the response record at (warc_file, warc_offset),
+    check its body against body_sha256, extract the text with the pipeline's own extractor
+    and check it against text_sha256. Writes articles Parquet files (same schema, text
+    filled) under out (default data/rehydrated/<release>/articles/); the release itself is
+    never touched."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.extract import Skip, extract_page
+    from pipelines.kernel.io import atomic_path
+    from pipelines.kernel.records import FetchRecord
+    from pipelines.kernel.topic import load_topic
+    from pipelines.kernel.warc import read_response, sha256_hex
+
+    source = release / "data" / "articles"
+    files = sorted(source.glob("*.parquet"))
+    if not files:
+        raise FrameCheckError(f"{source}: no articles Parquet files (is {release} a release folder?)")
+    target = out or data.root / "rehydrated" / release.name
+    registry, topic = combined_registry(data), load_topic()
+    summary = StageSummary("release rehydrate")
+    log = SkipLog(data, "rehydrate")
+    restored = 0
+    for file in files:
+        table = pq.read_table(file)
+        rows = table.to_pylist()
+        for row in rows:
+            summary.records_in += 1
+            if row["text"] is not None:
+                summary.skip("text_already_in_release")
+                continue
+            reason = None
+            try:
+                response = read_response(data.warc_dir / row["warc_file"], row["warc_offset"])
+            except FrameCheckError:
+                reason = "warc_record_missing"
+            except Exception as exc:  # a truncated or damaged record
+                reason = f"warc_record_unreadable:{type(exc).__name__}"
+            if reason is None and sha256_hex(response.body) != row["body_sha256"]:
+                reason = "body_sha256_mismatch"
+            if reason is None:
+                fetch = FetchRecord(url=row["url"], final_url=row["url"], status=200, fetched_at="", sha256=row["body_sha256"],
+                                    outlet_id=row["outlet"], camp=row["camp"], kind="article", content_type="",
+                                    warc_file=row["warc_file"], warc_offset=row["warc_offset"], skip_reason=None, run_id="")
+                result = extract_page(response, fetch, registry, topic)
+                if isinstance(result, Skip):
+                    reason = f"extract:{result.reason}"
+                elif result.text_sha256 != row["text_sha256"]:
+                    reason = "text_sha256_mismatch"
+                else:
+                    row["text"] = result.text
+                    restored += 1
+            if reason is not None:
+                summary.skip(reason)
+                log.write(reason, article_id=row["article_id"], warc_file=row["warc_file"], warc_offset=row["warc_offset"])
+        with atomic_path(target / "articles" / file.name) as tmp:
+            pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), tmp, compression="zstd")
+        summary.outputs.append(str(target / "articles" / file.name))
+    log.close()
+    summary.records_out = restored
+    summary.notes.append(f"restored the text of {restored} articles; load with "
+                         f"load_dataset('parquet', data_files={{'train': '{target}/articles/train.parquet', ...}})")
+    return summary
