@@ -8,16 +8,16 @@
    - framecheck: `pipelines.extract.extract_page`, the whole per-page path (binary checks,
      decoding, trafilatura, metadata, cleaning, language, relevance, hashing).
    Ratios are framecheck docs/s over each trafilatura's (target: at least 0.8). The run also
-   checks, on every page, that trafilatura given our parser's tree (pipelines/htmltree.py)
+   checks, on every page, that trafilatura given our parser's tree (pipelines/extract/htmltree.py)
    returns the text, title, author and date it returns for the page source, and that our lean
    metadata path (the author search included) gives its title, author and date.
-2. The extract stage end to end (`pipelines.extract.run_extract`, as `framecheck extract`
+2. The extract stage end to end (`pipelines.extract.ExtractStep`, as `framecheck extract`
    runs it), in a child process per run, on data directories whose WARC files hold the real
    pages repeated under distinct URLs, every page let through the topic filter so that all of
    them are written: 1,000 documents with 1 and with 2 worker processes (the speed-up), and
    10,000 documents with 2 (peak memory must stay flat: articles are streamed to Parquet and
    only small de-duplication keys stay in memory).
-3. The claims stage (`pipelines.claims.run_claims`, as `framecheck claims run` runs it) on the
+3. The claims stage (`pipelines.claims.ClaimsStep`, as `framecheck claims run` runs it) on the
    1,000 and 10,000 articles, in a child process each: its peak memory must stay flat too
    (articles are read and claims written a batch at a time).
 
@@ -179,16 +179,16 @@ def own_peak_rss_mb() -> float:
 
 def child(data_root: str, workers: int) -> None:
     """One extract-stage run; prints its time and peak memory as JSON."""
-    from pipelines.extract.core import run_extract
-    from pipelines.kernel.io import DataDir, StageSummary
-    from pipelines.kernel.registry import combined_registry
+    from pipelines.extract import ExtractStep
+    from pipelines.kernel.io import DataDir
+    from pipelines.kernel.step import run_step
     from pipelines.kernel.topic import load_topic
 
     data = DataDir(Path(data_root))
     topic = replace(load_topic(), min_score=0.0)  # every page is written, as if all were on topic
-    summary = StageSummary("extract")
     started = time.perf_counter()
-    target = run_extract(data, combined_registry(data), topic, summary, workers=workers)
+    summary = run_step(ExtractStep(data, workers, topic=topic), force=True)
+    target = data.table("articles")
     seconds = time.perf_counter() - started
     import pyarrow.parquet as pq
 
@@ -202,16 +202,13 @@ def child(data_root: str, workers: int) -> None:
 
 def claims_child(data_root: str) -> None:
     """One claims-stage run on the articles the extract run wrote; prints time and peak memory."""
-    from pipelines.claims.mine import EvidenceRetriever, load_cues, run_claims
-    from pipelines.kernel.facts import load_facts
-    from pipelines.kernel.io import DataDir, StageSummary
-    from pipelines.kernel.topic import load_topic
+    from pipelines.claims import ClaimsStep
+    from pipelines.kernel.io import DataDir
+    from pipelines.kernel.step import run_step
 
     data = DataDir(Path(data_root))
-    summary = StageSummary("claims")
     started = time.perf_counter()
-    run_claims([data.table("articles")], data.table("claims"), load_topic(), load_cues(), EvidenceRetriever(load_facts()),
-               summary)
+    summary = run_step(ClaimsStep(data), force=True)
     print(json.dumps({
         "seconds": time.perf_counter() - started, "docs": summary.records_in, "rows": summary.records_out,
         "peak_rss_main_mb": own_peak_rss_mb(),

@@ -1,5 +1,6 @@
-"""Run a crawl: the registry's outlets (live), the embedded demo web (offline default), or
-any local site folder (test fixtures, benchmark mirrors) served on 127.0.0.1.
+"""Run a crawl: the registry's outlets on the live web, or through a local server on 127.0.0.1
+that answers for every host (the demo web, test fixtures, benchmark mirrors; the caller
+starts it, e.g. demo.server.SiteServer).
 
 Resuming. An unfinished run (stopped with Ctrl-C, or killed) is resumed by the next crawl
 into the same data directory. A clean stop leaves Scrapy's JOBDIR consistent (pending
@@ -14,17 +15,17 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawlers import settings as default_settings
+import crawlers.settings as default_settings
 from crawlers.archive import ArchiveWriter, new_run_id
 from crawlers.spiders.outlets import OutletSpider
-from pipelines.kernel.io import DataDir, SkipLog, StageSummary
+from pipelines.kernel.io import DataDir, StageSummary
 from pipelines.kernel.registry import Outlet
+from pipelines.kernel.step import StepContext
 from pipelines.kernel.topic import load_topic
 
 # A local site (the demo web, test fixtures) is ours and on 127.0.0.1: no need to wait between requests.
@@ -52,6 +53,7 @@ def build_settings(data: DataDir, overrides: dict | None = None, http_cache: boo
 
 def run_crawl(
     data: DataDir,
+    ctx: StepContext,
     outlets: list[Outlet],
     *,
     local_site: str | None = None,
@@ -67,7 +69,7 @@ def run_crawl(
 
     `overrides` are Scrapy settings that win over everything else (`--setting KEY=VALUE`);
     `DEMO_PROXY` in them routes plain-http requests through a proxy (a local server)."""
-    summary = StageSummary("crawl")
+    summary = ctx.summary
     current = data.state / "crawl-current-run"
     resumed = current.exists()
     run_id = current.read_text().strip() if resumed else new_run_id()
@@ -114,12 +116,11 @@ def run_crawl(
         summary.outputs.append(str(data.warc_dir))
         return summary
     manifest = archive.close()
-    log = SkipLog(data, "crawl")
+    log = ctx.skips
     for row in sorted(rows, key=lambda r: (r.fetched_at, r.url)):
         if row.skip_reason:
             log.write(row.skip_reason, kind=row.kind, url=row.url, final_url=row.final_url, status=row.status,
                       outlet=row.outlet_id, warc_file=row.warc_file, run=run_id)
-    log.close()
     current.unlink()
     shutil.rmtree(jobdir_path, ignore_errors=True)
     summary.outputs += [str(manifest), str(data.warc_dir), str(log.path)]

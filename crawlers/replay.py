@@ -31,6 +31,7 @@ from crawlers.spiders.outlets import article_skip_reason
 from pipelines.kernel.io import DataDir, FrameCheckError, SkipLog, StageSummary
 from pipelines.kernel.records import FetchRecord
 from pipelines.kernel.registry import Outlet
+from pipelines.kernel.step import StepContext
 from pipelines.kernel.warc import response_from_record, sha256_hex
 
 WARC_SUFFIXES = (".warc.gz", ".warc")
@@ -147,17 +148,15 @@ class _Replayer:
         return True
 
 
-def run_replay(data: DataDir, paths: list[Path], outlets: list[Outlet], topic) -> StageSummary:
+def run_replay(data: DataDir, paths: list[Path], outlets: list[Outlet], topic, ctx: StepContext) -> StageSummary:
     """Copy the selected records of WARC files into a new run of the archive, with its manifest."""
     files = expand_warc_paths(paths)
-    summary = StageSummary("crawl --from-warc")
+    summary = ctx.summary
     run_id = new_run_id("replay")
     archive = ArchiveWriter(data, run_id)
-    log = SkipLog(data, "crawl")
-    replayer = _Replayer(archive, outlets, topic, summary, log)
+    replayer = _Replayer(archive, outlets, topic, summary, ctx.skips)
     for path in files:
         replayer.replay_file(path)
-    log.close()
     manifest = archive.close()
     rows = list(archive.rows.values())
     for row in rows:

@@ -1,7 +1,7 @@
 """Synthetic news sites for tests and benchmarks: N on-topic article pages (fictional text
 about the Social Credit System, varied so no two pages are near-duplicates), paginated
 listings, a sitemap, robots.txt and a matching registry entry. Served by
-crawlers.demo_server.SiteServer like any other site folder.
+demo.server.SiteServer like any other site folder.
 
 `write_mirror(root, 2000)` writes `root/<host>/...` and `root/registry.yaml`."""
 

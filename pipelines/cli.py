@@ -1,8 +1,8 @@
 """`framecheck`: one CLI whose subcommands are the pipeline's stages.
 
-Each stage reads and writes the data directory (--data-dir, default data/), shows
-progress on long work, and ends with a summary of records in, out and skipped by reason.
-A stage whose inputs are unchanged since its last run says so and does nothing."""
+This module only parses options, builds the stage's step, hands it to the one runner
+(`pipelines.kernel.step.run_step`: lock, skip-if-unchanged, counts, skip log) and prints the
+summary. Stage logic lives in the stage packages; nothing imports this module."""
 
 from __future__ import annotations
 
@@ -17,19 +17,11 @@ import typer
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
+from rich.text import Text
 
 from pipelines import __version__
-from pipelines.kernel.io import (
-    DataDir,
-    FrameCheckError,
-    StageSummary,
-    fingerprint,
-    is_unchanged,
-    mark_done,
-    read_records,
-    write_records,
-)
-from pipelines.kernel.registry import combined_registry
+from pipelines.kernel.io import DataDir, FrameCheckError, StageSummary
+from pipelines.kernel.step import Step, run_step
 
 app = typer.Typer(help="FrameCheck: a fact-check dataset on how media frame China's Social Credit System.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -43,6 +35,7 @@ app.add_typer(release_app, name="release")
 console = Console(stderr=True)
 out = Console()
 _state = {"data": DataDir(Path("data"))}
+FORCE_HELP = "Run even when inputs are unchanged."
 
 
 def data_dir() -> DataDir:
@@ -63,19 +56,27 @@ def main_options(
     _state["data"] = DataDir(data)
 
 
+def _progress(items, total, description):
+    return track(items, total=total, description=description, console=console, transient=True)
+
+
 def report(summary: StageSummary) -> None:
-    """The closing one-screen summary of a stage."""
-    table = Table(title=f"{summary.stage}: {'unchanged inputs — nothing to do' if summary.unchanged else 'done'}",
+    """The closing one-screen summary of a stage (plain text: no markup is parsed in it)."""
+    table = Table(title=Text(f"{summary.stage}: {'unchanged inputs — nothing to do' if summary.unchanged else 'done'}"),
                   show_header=False, title_justify="left")
-    table.add_row("records in", str(summary.records_in))
-    table.add_row("records out", str(summary.records_out))
-    for reason, n in sorted(summary.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
-        table.add_row(f"skipped: {reason}", str(n))
-    for path in summary.outputs:
-        table.add_row("wrote" if not summary.unchanged else "kept", path)
-    for note in summary.notes:
-        table.add_row("note", note)
+    rows = [("records in", str(summary.records_in)), ("records out", str(summary.records_out))]
+    rows += [(f"skipped: {reason}", str(n)) for reason, n in sorted(summary.skipped.items(), key=lambda kv: (-kv[1], kv[0]))]
+    rows += [("kept" if summary.unchanged else "wrote", path) for path in summary.outputs]
+    rows += [("note", note) for note in summary.notes]
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
     console.print(table)
+
+
+def run(step: Step, force: bool = False) -> StageSummary:
+    summary = run_step(step, force=force, progress=_progress)
+    report(summary)
+    return summary
 
 
 def _parse_date(value: Optional[str], name: str) -> Optional[date]:
@@ -85,6 +86,21 @@ def _parse_date(value: Optional[str], name: str) -> Optional[date]:
         return date.fromisoformat(value)
     except ValueError:
         raise FrameCheckError(f"--{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _scrapy_settings(items: list[str]) -> dict:
+    import yaml
+
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise FrameCheckError(f"--setting: {item!r} is not KEY=VALUE")
+        try:
+            settings[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            settings[key.strip()] = value
+    return settings
 
 
 # --- outlets / facts -------------------------------------------------------------------
@@ -110,17 +126,11 @@ def outlets(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 @app.command()
 def facts(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """List the fact base of the documented reality."""
-    from pipelines.kernel.facts import load_facts
-    from pipelines.kernel.records import to_row
+    from pipelines.kernel.facts import fact_rows, load_facts
 
     items = load_facts()
     if as_json:
-        rows = []
-        for f in items:
-            row = to_row(f)
-            row["id"] = row.pop("fact_id")
-            rows.append(row)
-        out.print_json(json.dumps(rows, ensure_ascii=False))
+        out.print_json(json.dumps(fact_rows(items), ensure_ascii=False))
         return
     table = Table("id", "category", "status", "statement (en)", "sources")
     for f in items:
@@ -150,17 +160,9 @@ def crawl(
     paths: Optional[list[Path]] = typer.Argument(None, help="More WARC files or folders for --from-warc.", show_default=False),
 ):
     """Crawl outlets into the WARC archive and a crawl manifest (or replay WARC files with --from-warc)."""
-    import yaml
-
-    from crawlers import run_crawl
+    from crawlers import CrawlStep, ReplayStep
     from demo.server import DEMO_SITE, SiteServer
-    from pipelines.kernel.registry import (
-        DEMO_REGISTRY,
-        LIVE_REGISTRY,
-        load_registry,
-        remember_registry,
-    )
-    from pipelines.kernel.topic import TOPIC_FILE
+    from pipelines.kernel.registry import DEMO_REGISTRY, LIVE_REGISTRY, select_outlets
 
     if source not in ("demo", "live"):
         raise FrameCheckError(f"--source: {source!r} is neither 'demo' nor 'live'")
@@ -169,57 +171,23 @@ def crawl(
     if paths and not from_warc:
         raise FrameCheckError(f"{paths[0]}: unexpected argument (WARC files to replay go after --from-warc)")
     if warcs:
-        from crawlers import run_replay
-        from pipelines.kernel.topic import load_topic
-
-        registry = load_registry(registry_file) if registry_file else combined_registry(data_dir())
-        if registry_file:
-            remember_registry(data, registry_file)
-        chosen = registry.select(outlet or None, camp)
-        if not chosen:
-            raise FrameCheckError(f"{registry.path}: no outlet matches --outlets/--camp")
-        report(run_replay(data, warcs, chosen, load_topic()))
+        run(ReplayStep(data, warcs, select_outlets(data, registry_file, outlet, camp)))
         return
-    overrides = {}
-    for item in setting or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise FrameCheckError(f"--setting: {item!r} is not KEY=VALUE")
-        try:
-            overrides[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-        except yaml.YAMLError:
-            overrides[key.strip()] = value
+    overrides = _scrapy_settings(setting or [])
     if proxy:
         overrides["DEMO_PROXY"] = proxy
-    since_date, until_date = _parse_date(since, "since"), _parse_date(until, "until")
     registry_path = registry_file or (DEMO_REGISTRY if source == "demo" else LIVE_REGISTRY)
-    registry = load_registry(registry_path)
-    chosen = registry.select(outlet or None, camp)
-    if not chosen:
-        raise FrameCheckError(f"{registry_path}: no outlet matches --outlets/--camp")
-    if registry_file:
-        remember_registry(data, registry_file)
+    chosen = select_outlets(data, registry_file, outlet, camp, default=registry_path)
     root = site_root or (DEMO_SITE if source == "demo" and not proxy else None)
     if root is not None and not root.is_dir():
         raise FrameCheckError(f"--site-root: {root} is not a folder")
-    params = {"source": source, "outlets": sorted(o.id for o in chosen), "since": since, "until": until, "max": max_pages,
-              "settings": overrides}
-    print_ = fingerprint([p for p in (root, registry_path, TOPIC_FILE) if p], params)
-    manifests = sorted(data.manifest_dir.glob("*.parquet"))
-    unfinished = (data.state / "crawl-current-run").exists()
-    if (source == "demo" and not force and not unfinished and manifests
-            and is_unchanged(data, "crawl", print_, manifests[-1:])):
-        report(StageSummary("crawl", unchanged=True, outputs=[str(data.manifest_dir)]))
-        return
     with SiteServer(root) if root else nullcontext() as server:
-        summary = run_crawl(data, chosen, local_site=server.proxy_url if server else None, since=since_date,
-                            until=until_date, max_pages=max_pages, overrides=overrides, http_cache=http_cache)
-    if (data.state / "crawl-current-run").exists():  # stopped (Ctrl-C) before the end: resumable
-        report(summary)
+        step = CrawlStep(data, chosen, registry_path, site_root=root, local_site=server.proxy_url if server else None,
+                         since=_parse_date(since, "since"), until=_parse_date(until, "until"), max_pages=max_pages,
+                         overrides=overrides, http_cache=http_cache)
+        run(step, force=force)
+    if not step.completed(None):  # stopped (Ctrl-C) before the end: the next crawl resumes it
         raise typer.Exit(130)
-    if source == "demo":
-        mark_done(data, "crawl", print_)
-    report(summary)
 
 
 @app.command("import-transcript")
@@ -235,93 +203,39 @@ def import_transcript(
     title: Optional[str] = typer.Option(None, help="Video title (default: from --info, else the file name)."),
 ):
     """Import a video transcript and its comments as sources of their own kind (commenter names pseudonymized)."""
-    from crawlers import import_transcript as run_import
+    from crawlers import TranscriptStep
+    from pipelines.kernel.registry import CAMPS, combined_registry
 
-    if camp is not None:
-        from pipelines.kernel.registry import CAMPS
-
-        if camp not in CAMPS:
-            raise FrameCheckError(f"--camp: {camp!r} is not one of {', '.join(CAMPS)}")
-    data = data_dir()
-    files = [p for p in (transcript, comments, info) if p is not None]
-    missing = [str(p) for p in files if not p.is_file()]
+    if camp is not None and camp not in CAMPS:
+        raise FrameCheckError(f"--camp: {camp!r} is not one of {', '.join(CAMPS)}")
+    missing = [str(p) for p in (transcript, comments, info) if p is not None and not p.is_file()]
     if missing:
         raise FrameCheckError(f"{missing[0]}: no such file")
-    params = {"channel": channel, "outlet": outlet_id, "camp": camp, "url": url, "date": published, "title": title,
-              "files": [str(p) for p in files]}
-    print_ = fingerprint(files, params)
-    if is_unchanged(data, "import-transcript", print_, [data.table("transcripts")]):
-        report(StageSummary("import-transcript", unchanged=True, outputs=[str(data.table("transcripts"))]))
-        return
-    report(run_import(data, transcript, comments, info, channel=channel, outlet_id=outlet_id, camp=camp, url=url,
-                      published=published, title=title, registry=combined_registry(data_dir()) if outlet_id else None))
-    mark_done(data, "import-transcript", print_)
+    data = data_dir()
+    run(TranscriptStep(data, transcript, comments, info, registry=combined_registry(data) if outlet_id else None,
+                       channel=channel, outlet_id=outlet_id, camp=camp, url=url, published=published, title=title))
 
 
-# --- extract ---------------------------------------------------------------------------
+# --- extract / claims ------------------------------------------------------------------
 
 
 @app.command()
 def extract(workers: int = typer.Option(1, help="Worker processes for extraction."),
-            force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
+            force: bool = typer.Option(False, help=FORCE_HELP)):
     """Extract articles from the archive, score relevance, and mark syndicated duplicates."""
-    from pipelines.extract import manifest_table, run_extract
-    from pipelines.kernel.registry import (
-        DEMO_REGISTRY,
-        LIVE_REGISTRY,
-        data_dir_registries,
-    )
-    from pipelines.kernel.topic import TOPIC_FILE, load_topic
+    from pipelines.extract import ExtractStep
 
-    data = data_dir()
-    target = data.table("articles")
-    manifest = manifest_table(data)  # no manifest: a one-line error before anything is written
-    print_ = fingerprint(sorted(data.manifest_dir.glob("*.parquet")) + [TOPIC_FILE, DEMO_REGISTRY, LIVE_REGISTRY]
-                         + data_dir_registries(data))
-    if not force and is_unchanged(data, "extract", print_, [target]):
-        report(StageSummary("extract", unchanged=True, outputs=[str(target)]))
-        return
-    summary = StageSummary("extract")
-    progress = lambda results, total: track(results, total=total, description="extract", console=console, transient=True)  # noqa: E731
-    run_extract(data, combined_registry(data_dir()), load_topic(), summary, workers, progress, manifest=manifest)
-    summary.outputs.append(str(target))
-    mark_done(data, "extract", print_)
-    report(summary)
-
-
-# --- claims ----------------------------------------------------------------------------
+    run(ExtractStep(data_dir(), workers), force)
 
 
 @claims_app.command("run")
 def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candidates scoring below this."),
                top_k: int = typer.Option(5, help="Evidence candidates per claim."),
-               force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
-    """Mine candidate claims from the canonical, relevant articles."""
-    from pipelines.claims import (
-        CUES_FILE,
-        EvidenceRetriever,
-        load_cues,
-        run_claims,
-    )
-    from pipelines.kernel.facts import FACTS_FILE, load_facts
-    from pipelines.kernel.topic import TOPIC_FILE, load_topic
+               force: bool = typer.Option(False, help=FORCE_HELP)):
+    """Mine candidate claims from the canonical, relevant articles (and imported transcripts)."""
+    from pipelines.claims import ClaimsStep
 
-    data = data_dir()
-    source, target = data.table("articles"), data.table("claims")
-    # imported video transcripts and their comments are mined like articles
-    transcripts = data.table("transcripts")
-    sources = [source] + ([transcripts] if transcripts.exists() else [])
-    print_ = fingerprint(sources + [CUES_FILE, FACTS_FILE, TOPIC_FILE], {"min": min_checkworthiness, "k": top_k})
-    if not force and is_unchanged(data, "claims", print_, [target]):
-        report(StageSummary("claims", unchanged=True, outputs=[str(target)]))
-        return
-    summary = StageSummary("claims")
-    progress = lambda items, total: track(items, total=total, description="claims", console=console, transient=True)  # noqa: E731
-    run_claims(sources, target, load_topic(), load_cues(), EvidenceRetriever(load_facts()), summary,
-               min_checkworthiness, top_k, progress)
-    summary.outputs.append(str(target))
-    mark_done(data, "claims", print_)
-    report(summary)
+    run(ClaimsStep(data_dir(), min_checkworthiness, top_k), force)
 
 
 @claims_app.command("mine")
@@ -331,7 +245,7 @@ def claims_mine(files: list[Path] = typer.Argument(..., help="HTML, plain-text, 
     from pipelines.claims import mine_files
 
     count = 0
-    for candidate in mine_files(files, min_checkworthiness, on_skip=lambda f, why: console.print(f"[yellow]skipped[/] {f}: {why}")):
+    for candidate in mine_files(files, min_checkworthiness, on_skip=lambda f, why: console.print(Text(f"skipped {f}: {why}"))):
         sys.stdout.write(json.dumps(candidate, ensure_ascii=False) + "\n")
         count += 1
     console.print(f"{count} candidate claims from {len(files)} file(s)")
@@ -342,65 +256,39 @@ def claims_mine(files: list[Path] = typer.Argument(..., help="HTML, plain-text, 
 
 @annotate_app.command("import")
 def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio JSON export file(s)."),
-                    force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
+                    force: bool = typer.Option(False, help=FORCE_HELP)):
     """Normalize Label Studio JSON export file(s) into the annotations table (offline)."""
-    from annotation import parse_export
-    from pipelines.kernel.records import Annotation, Claim
+    from annotation import ImportAnnotationsStep
 
-    data = data_dir()
-    target = data.table("annotations")
-    parsed = [(export, parse_export(export)) for export in exports]  # a bad export fails before anything else
-    print_ = fingerprint(list(exports) + [data.table("claims")])
-    if not force and is_unchanged(data, "annotate", print_, [target]):
-        report(StageSummary("annotate", unchanged=True, outputs=[str(target)]))
-        return
-    claims = {c.claim_id for c in read_records(data.table("claims"), Claim)}
-    summary = StageSummary("annotate")
-    kept = []
-    for _export, export_annotations in parsed:
-        for ann in export_annotations:
-            summary.records_in += 1
-            if ann.claim_id not in claims:
-                summary.skip("claim_not_in_claims_table")
-                continue
-            kept.append(ann)
-    summary.records_out = write_records(target, kept, Annotation)
-    summary.outputs.append(str(target))
-    summary.notes.append(f"{len({a.annotator for a in kept})} annotators, {len({a.claim_id for a in kept})} claims labeled")
-    mark_done(data, "annotate", print_)
-    report(summary)
+    run(ImportAnnotationsStep(data_dir(), exports), force)
 
 
 @annotate_app.command("push")
 def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title."),
                   limit: Optional[int] = typer.Option(None, help="Push at most this many new tasks.")):
     """Create or update the Label Studio project and import claims as tasks (idempotent)."""
-    from annotation import push
+    from annotation import PushStep
 
-    report(push(data_dir(), project, limit))
+    run(PushStep(data_dir(), project, limit))
 
 
 @annotate_app.command("pull")
 def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title.")):
     """Export annotations into an append-only snapshot store, then the annotations table."""
-    from annotation import pull
+    from annotation import PullStep
 
-    report(pull(data_dir(), project))
+    run(PullStep(data_dir(), project))
 
 
 @annotate_app.command("agreement")
-def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON.")):
+def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON."),
+                       force: bool = typer.Option(False, help=FORCE_HELP)):
     """Inter-annotator agreement: Krippendorff's alpha per field, Cohen's kappa per pair, by language and camp."""
-    from annotation import agreement_report
-    from pipelines.kernel.io import write_text_atomic
-    from pipelines.kernel.records import Annotation, Claim
+    from annotation import AgreementStep
 
-    data = data_dir()
-    annotations = read_records(data.table("annotations"), Annotation)
-    meta = {c.claim_id: {"language": c.language, "camp": c.camp} for c in read_records(data.table("claims"), Claim)}
-    result = agreement_report(annotations, meta)
-    target = data.reports_dir / "agreement.json"
-    write_text_atomic(target, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    step = AgreementStep(data_dir())
+    summary = run_step(step, force=force, progress=_progress)
+    result = step.report()
     if as_json:
         out.print_json(json.dumps(result, ensure_ascii=False))
         return
@@ -412,58 +300,41 @@ def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print
     for field, pairs in result["kappa"].items():
         for pair, k in pairs.items():
             console.print(f"kappa {field} {pair}: {k['kappa']:.3f} (n={k['n']})")
-    console.print(f"wrote {target}")
+    report(summary)
 
 
 @annotate_app.command("adjudicate")
 def annotate_adjudicate(threshold: float = typer.Option(0.7, help="Dawid–Skene confidence below this goes to review."),
-                        push_review: bool = typer.Option(False, help="Also push the review queue to Label Studio.")):
+                        push_review: bool = typer.Option(False, help="Also push the review queue to Label Studio."),
+                        force: bool = typer.Option(False, help=FORCE_HELP)):
     """Gold labels by majority vote and Dawid–Skene; write (and optionally push) the review queue."""
-    from annotation import adjudicate
-    from pipelines.kernel.io import write_text_atomic
-    from pipelines.kernel.records import Annotation
+    from annotation import AdjudicateStep
 
-    data = data_dir()
-    annotations = read_records(data.table("annotations"), Annotation)
-    gold, queue = adjudicate(annotations, threshold)
-    summary = StageSummary("adjudicate", records_in=len(annotations), records_out=len(gold))
-    target = data.root / "annotations" / "review_queue.jsonl"
-    lines = [json.dumps({"claim_id": q.claim_id, "reasons": list(q.reasons), "majority": q.majority,
-                         "dawid_skene": q.dawid_skene}, ensure_ascii=False) for q in queue]
-    write_text_atomic(target, "".join(line + "\n" for line in lines))
-    for q in queue:
-        for reason in q.reasons:
-            summary.skip(f"review:{reason}")
-    summary.outputs.append(str(target))
-    summary.notes.append(f"{len(queue)} of {len(gold)} claims need review")
-    if push_review:
-        from annotation import push_review_queue
-
-        summary.notes.append(push_review_queue(data, [q.claim_id for q in queue]))
-    report(summary)
+    run(AdjudicateStep(data_dir(), threshold, push_review), force)
 
 
-# --- release ---------------------------------------------------------------------------
+# --- release / baselines / report ------------------------------------------------------
 
 
 @release_app.command("build")
 def release_build(dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/."),
                   out_dir: Optional[Path] = typer.Option(None, "--out", help="Write the release here instead of datasets/<name>/releases/<version>/."),
-                  previous: Optional[Path] = typer.Option(None, help="Release to diff the CHANGELOG against (default: the highest lower version beside --out).")):
+                  previous: Optional[Path] = typer.Option(None, help="Release to diff the CHANGELOG against (default: the highest lower version beside --out)."),
+                  force: bool = typer.Option(False, help=FORCE_HELP)):
     """Validate, train the baselines, and write a versioned release (Parquet per config and split,
     baselines, CHANGELOG.md, card, croissant.json, SHA256SUMS)."""
-    from pipelines.release import build_release
+    from pipelines.release import BuildReleaseStep
 
-    report(build_release(data_dir(), dataset, out_dir, previous))
+    run(BuildReleaseStep(data_dir(), dataset, out_dir, previous), force)
 
 
 @release_app.command("rehydrate")
 def release_rehydrate(release: Path = typer.Argument(..., help="A built release folder."),
                       out_dir: Optional[Path] = typer.Option(None, "--out", help="Write here instead of <data-dir>/rehydrated/<release>/.")):
     """Restore withheld article text from the local WARC archive (body and text sha256 checked)."""
-    from pipelines.release import rehydrate_release
+    from pipelines.release import RehydrateStep
 
-    report(rehydrate_release(data_dir(), release, out_dir))
+    run(RehydrateStep(data_dir(), release, out_dir))
 
 
 @release_app.command("push")
@@ -471,40 +342,40 @@ def release_push(release: Path = typer.Argument(..., help="A built release folde
                  repo_id: str = typer.Option(..., help="Hub dataset repository, e.g. org/scs-framing."),
                  dry_run: bool = typer.Option(False, help="Show what would be uploaded, upload nothing.")):
     """Upload a release to the Hugging Face Hub, tagged with its version (token from HF_TOKEN)."""
-    from pipelines.release import push_release
+    from pipelines.release import PushReleaseStep
 
-    report(push_release(release, repo_id, dry_run))
-
-
-# --- baselines / report ----------------------------------------------------------------
+    run(PushReleaseStep(data_dir(), release, repo_id, dry_run))
 
 
 @app.command()
 def baselines(release: Optional[Path] = typer.Option(None, help="Release folder (default: the current version's)."),
-              dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/.")):
+              dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/."),
+              force: bool = typer.Option(False, help=FORCE_HELP)):
     """Train and score the baselines on a release; models saved with skops."""
-    from pipelines.baselines import run_baselines
+    from pipelines.baselines import BaselinesStep
 
-    report(run_baselines(data_dir(), dataset, release))
+    run(BaselinesStep(data_dir(), dataset, release), force)
 
 
 @app.command("report")
 def report_cmd(release: Optional[Path] = typer.Option(None, help="Release folder (default: the current version's)."),
-               dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/.")):
+               dataset: str = typer.Option("scs-framing", help="Dataset definition under datasets/."),
+               force: bool = typer.Option(False, help=FORCE_HELP)):
     """Write an HTML report with plots of a release."""
-    from pipelines.report import write_report
+    from pipelines.report import ReportStep
 
-    report(write_report(data_dir(), dataset, release))
+    run(ReportStep(data_dir(), dataset, release), force)
 
 
 def main() -> None:
     try:
         app()
     except FrameCheckError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        console.print("[bold red]interrupted[/]: outputs of the unfinished stage were not written; rerun to resume")
+        console.print(Text.assemble(("interrupted", "bold red"),
+                                    ": outputs of the unfinished stage were not written; rerun to resume"))
         sys.exit(130)
 
 

@@ -77,8 +77,10 @@ def write_claims_table(root: Path, claims: list[Claim] | None = None) -> DataDir
 
 
 def digests(root: Path) -> dict[str, str]:
-    """sha256 of every file under root, by relative path."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    """sha256 of every file under root, by relative path (the data directory's lock file,
+    state/.lock, is not an output: every run holds it)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root).as_posix() != "state/.lock"}
 
 
 # --- a live server -------------------------------------------------------------------------

@@ -193,14 +193,15 @@ def _article(article_id: str, text: str, language: str = "en", duplicate_of: str
 
 
 def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monkeypatch):
-    """run_claims reads its tables a batch at a time and writes the claims mine_articles
-    gives for the canonical articles; a syndicated copy is counted, not mined."""
+    """The claims step reads its tables a batch at a time and writes the claims mine_articles
+    gives for the canonical articles; a syndicated copy is dropped, not mined."""
     import pyarrow.parquet as pq
 
-    from pipelines.claims.mine import run_claims
-    from pipelines.kernel import io
-    from pipelines.kernel.io import StageSummary, read_records, write_records
+    from pipelines.claims import ClaimsStep
+    from pipelines.kernel import io, step
+    from pipelines.kernel.io import DataDir, read_records, write_records
     from pipelines.kernel.records import Claim
+    from pipelines.kernel.step import run_step
 
     en = ("The court list began in 2013. It names people who can repay a court-ordered debt but refuse to.\n"
           "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters.")
@@ -211,15 +212,17 @@ def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monk
     write_records(tmp_path / "transcripts.parquet", transcripts, Article)
     batches = []
     real_iter = io.iter_records
-    monkeypatch.setattr(io, "iter_records", lambda path, kind, batch_rows=1: (
+    monkeypatch.setattr(step, "iter_records", lambda path, kind, batch_rows=1: (
         batches.append(path.name) or real_iter(path, kind, batch_rows=1)))
     monkeypatch.setattr(io, "BATCH_ROWS", 1)
     retriever = EvidenceRetriever(load_facts())
-    summary = StageSummary("claims")
     target = tmp_path / "claims.parquet"
     seen_total = []
-    count = run_claims([tmp_path / "articles.parquet", tmp_path / "transcripts.parquet"], target, TOPIC, CUES, retriever,
-                       summary, progress=lambda items, total: seen_total.append(total) or items)
+    claims_step = ClaimsStep(DataDir(tmp_path / "data"), topic=TOPIC, cues=CUES, retriever=retriever, target=target,
+                             sources=[tmp_path / "articles.parquet", tmp_path / "transcripts.parquet"])
+    claims_step.batch_rows = 1
+    summary = run_step(claims_step, progress=lambda items, total, name: seen_total.append(total) or items)
+    count = summary.records_out
     expected = mine_articles([articles[0], articles[1], transcripts[0]], TOPIC, CUES, retriever)
     def key(claims):  # scores are stored as float32
         return [(c.claim_id, c.article_id, c.text, c.cues, [e.fact_id for e in c.evidence_candidates]) for c in claims]
@@ -231,12 +234,14 @@ def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monk
 
 
 def test_claims_stage_on_a_damaged_table_writes_nothing(tmp_path):
-    from pipelines.claims.mine import run_claims
-    from pipelines.kernel.io import FrameCheckError, StageSummary
+    from pipelines.claims import ClaimsStep
+    from pipelines.kernel.io import DataDir, FrameCheckError
+    from pipelines.kernel.step import run_step
 
     bad = tmp_path / "articles.parquet"
     bad.write_bytes(b"PAR1 this is not parquet")
     target = tmp_path / "claims.parquet"
     with pytest.raises(FrameCheckError, match="articles.parquet"):
-        run_claims([bad], target, TOPIC, CUES, EvidenceRetriever(load_facts()), StageSummary("claims"))
+        run_step(ClaimsStep(DataDir(tmp_path / "data"), topic=TOPIC, cues=CUES, retriever=EvidenceRetriever(load_facts()),
+                            sources=[bad], target=target))
     assert not target.exists() and not list(tmp_path.glob(".claims*"))

@@ -1,4 +1,4 @@
-"""The page decoder (pipelines.extract.decode_html, rules in crawlers/encoding.py) on real
+"""The page decoder (pipelines.extract.core.decode_html, rules in pipelines/kernel/encoding.py) on real
 pages: every non-UTF-8 page of ../shared/corpora/trafilatura-eval (cp1252, cp1250, a real
 GB2312 Xinhua page, pages that declare UTF-8 but carry cp1252 bytes) and its Chinese pages,
 plus real Chinese pages re-encoded so that their declaration lies (GB2312 declared, UTF-8

@@ -53,14 +53,15 @@ def warc_responses(data: Path) -> list[tuple[str, str, int, bytes]]:
 
 
 def extract_with(data: Path, registry: Path) -> dict[str, dict]:
-    """Run the extract stage (pipelines.extract.run_extract, as `framecheck extract` does) with
-    the fixture registry; return articles.parquet rows by URL."""
-    from pipelines.extract.core import run_extract
-    from pipelines.kernel.io import DataDir, StageSummary
+    """Run the extract stage (as `framecheck extract` does) with the fixture registry; return
+    articles.parquet rows by URL."""
+    from pipelines.extract import ExtractStep
+    from pipelines.kernel.io import DataDir
     from pipelines.kernel.registry import load_registry
-    from pipelines.kernel.topic import load_topic
+    from pipelines.kernel.step import run_step
 
-    target = run_extract(DataDir(data), load_registry(registry), load_topic(), StageSummary("extract"))
+    run_step(ExtractStep(DataDir(data), registry=load_registry(registry)), force=True)
+    target = DataDir(data).table("articles")
     return {row["url"]: row for row in pq.read_table(target).to_pylist()}
 
 

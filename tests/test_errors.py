@@ -67,3 +67,9 @@ def test_invalid_yaml_names_line(tmp_path):
 def test_bad_date_option(tmp_path):
     result = run_cli("crawl", "--since", "yesterday", data_dir=tmp_path, check=False)
     _one_line_error(result, "--since: 'yesterday' is not a date")
+
+
+def test_brackets_in_an_error_are_printed_as_they_are(tmp_path):
+    """Error lines are plain text: rich markup would eat `[granite-herald]` and `[bold]`."""
+    result = run_cli("crawl", "--outlets", "[bold]granite-herald[/bold]", data_dir=tmp_path, check=False)
+    _one_line_error(result, "unknown outlet id(s): [bold]granite-herald[/bold]")

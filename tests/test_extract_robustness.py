@@ -12,7 +12,7 @@ import pytest
 from conftest import run_cli
 
 from crawlers.archive import ArchiveWriter
-from pipelines.kernel.io import DataDir, StageSummary
+from pipelines.kernel.io import DataDir
 from pipelines.kernel.records import FetchRecord
 from pipelines.kernel.warc import sha256_hex
 
@@ -131,17 +131,15 @@ def test_run_extract_streams_batches_in_one_process(damaged, monkeypatch, tmp_pa
     import shutil
 
     import pipelines.extract.core as extract
-    from pipelines.kernel.registry import combined_registry
-    from pipelines.kernel.topic import load_topic
+    from pipelines.kernel.step import run_step
 
     data, urls = damaged
     copy = DataDir(tmp_path / "copy")
     shutil.copytree(data.root / "raw", copy.root / "raw")
     monkeypatch.setattr(extract, "BATCH_ROWS", 1)
-    summary = StageSummary("extract")
     seen = []
-    target = extract.run_extract(copy, combined_registry(copy), load_topic(), summary, workers=1,
-                                 progress=lambda results, total: (seen.append(total) or results))
+    summary = run_step(extract.ExtractStep(copy), progress=lambda results, total, name: (seen.append(total) or results))
+    target = copy.table("articles")
     assert seen == [8]
     parquet = pq.ParquetFile(target)
     assert parquet.metadata.num_rows == 3 and parquet.num_row_groups == 3  # one batch per article

@@ -79,7 +79,7 @@ def test_the_shortcut_decides_most_pages_itself(monkeypatch):
 
 def test_the_author_expressions_are_the_ones_restated():
     assert htmltree._RESTATED, (
-        "trafilatura's AUTHOR_XPATHS / AUTHOR_DISCARD_XPATHS changed: restate them in pipelines/htmltree.py and update "
+        "trafilatura's AUTHOR_XPATHS / AUTHOR_DISCARD_XPATHS changed: restate them in pipelines/extract/htmltree.py and update "
         "_PINNED_XPATHS (until then find_author runs trafilatura's full search)")
 
 

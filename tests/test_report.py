@@ -9,8 +9,9 @@ from pipelines.kernel.io import DataDir
 from pipelines.kernel.label_schema import load_schema
 from pipelines.kernel.records import CueSpan
 from pipelines.kernel.releases import load_definition
+from pipelines.kernel.step import run_step
 from pipelines.release.tables import build_tables, write_release
-from pipelines.report.html import write_report
+from pipelines.report import ReportStep
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -38,7 +39,7 @@ def _release(tmp_path):
 def test_report_has_plot_sections_and_escapes_claims(tmp_path):
     folder = _release(tmp_path)
     data = DataDir(tmp_path / "data")
-    summary = write_report(data, "scs-framing", folder)
+    summary = run_step(ReportStep(data, "scs-framing", folder))
     html = (data.reports_dir / "report-0.1.0.html").read_text(encoding="utf-8")
     assert summary.outputs == [str(data.reports_dir / "report-0.1.0.html")]
     sections = re.findall(r"<section><h2>(.*?)</h2>", html)
@@ -51,4 +52,4 @@ def test_report_has_plot_sections_and_escapes_claims(tmp_path):
     assert "The score &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; watches every citizen." in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; (1)" in html
     # an unchanged release is not redone
-    assert write_report(data, "scs-framing", folder).unchanged
+    assert run_step(ReportStep(data, "scs-framing", folder)).unchanged

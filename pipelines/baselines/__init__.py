@@ -2,6 +2,6 @@
 single-choice task of the label schema, trained and scored on a built release."""
 
 from pipelines.baselines.models import release_baselines, save_models
-from pipelines.baselines.stage import claims_frames, run_baselines, write_baseline_files
+from pipelines.baselines.stage import BaselinesStep, claims_frames, write_baseline_files
 
-__all__ = ["claims_frames", "release_baselines", "run_baselines", "save_models", "write_baseline_files"]
+__all__ = ["BaselinesStep", "claims_frames", "release_baselines", "save_models", "write_baseline_files"]

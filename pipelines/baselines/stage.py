@@ -8,13 +8,14 @@ from pathlib import Path
 from pipelines.kernel.io import (
     DataDir,
     FrameCheckError,
-    StageSummary,
-    fingerprint,
-    is_unchanged,
-    mark_done,
     write_text_atomic,
 )
-from pipelines.kernel.releases import load_release_frames, release_folder
+from pipelines.kernel.releases import (
+    load_release_frames,
+    release_folder,
+    release_version,
+)
+from pipelines.kernel.step import Step, StepContext
 
 
 def claims_frames(rows_by_split: dict[str, list[dict]], names: dict[str, list[str]]) -> dict:
@@ -51,33 +52,44 @@ def write_baseline_files(target: Path, results: dict) -> dict[str, str]:
     return plots
 
 
-def run_baselines(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
-    """Train and score the baselines on a built release: baselines.json, confusion plots and
-    skops models under data/baselines/<release>/ (`framecheck release build` does this too)."""
-    from pipelines.baselines.models import release_baselines, save_models
-    from pipelines.kernel.releases import release_version
+class BaselinesStep(Step):
+    """`framecheck baselines`: train and score the baselines on a built release; baselines.json,
+    confusion plots and skops models under data/baselines/<release>/ (`framecheck release
+    build` does this too, for the release's own copy of the results)."""
 
-    folder = release_folder(dataset, release)
-    out_dir = data.baselines_dir / folder.name
-    target = out_dir / "baselines.json"
-    print_ = fingerprint([folder / "SHA256SUMS"])
-    if is_unchanged(data, f"baselines-{folder.name}", print_, [target]):
-        return StageSummary("baselines", unchanged=True, outputs=[str(target)])
-    loaded = load_release_frames(folder)
-    frames, names = loaded["frames"], loaded["names"]
-    summary = StageSummary("baselines", records_in=sum(len(f) for f in frames.values()))
-    if "train" not in frames:
-        raise FrameCheckError(f"{folder}: the release has no train split to fit baselines on")
-    models: dict = {}
-    results = {"dataset": dataset, "version": release_version(folder) or folder.name,
-               **release_baselines(frames, names, keep_models=models)}
-    plots = write_baseline_files(out_dir, results)
-    save_models(out_dir / "models", models)
-    summary.records_out = len(results["tasks"])
-    summary.outputs += [str(target)] + [str(out_dir / name) for name in plots.values()] + [str(out_dir / "models")]
-    for task, res in results["tasks"].items():
-        logreg = res["results"].get("logreg", {}).get("test", {})
-        if "macro_f1" in logreg:
-            summary.notes.append(f"{task}: logreg test macro-F1 {logreg['macro_f1']:.3f} (n={logreg['n']})")
-    mark_done(data, f"baselines-{folder.name}", print_)
-    return summary
+    name = "baselines"
+
+    def __init__(self, data: DataDir, dataset: str, release: Path | None = None):
+        super().__init__(data)
+        self.dataset = dataset
+        self.folder = release_folder(dataset, release)
+        self.out_dir = data.baselines_dir / self.folder.name
+
+    def state_key(self) -> str:
+        return f"baselines-{self.folder.name}"
+
+    def inputs(self) -> list[Path]:
+        return [self.folder / "SHA256SUMS"]
+
+    def outputs(self) -> list[Path]:
+        return [self.out_dir / "baselines.json"]
+
+    def run(self, ctx: StepContext) -> None:
+        from pipelines.baselines.models import release_baselines, save_models
+
+        loaded = load_release_frames(self.folder)
+        frames, names = loaded["frames"], loaded["names"]
+        ctx.summary.records_in = sum(len(f) for f in frames.values())
+        if "train" not in frames:
+            raise FrameCheckError(f"{self.folder}: the release has no train split to fit baselines on")
+        models: dict = {}
+        results = {"dataset": self.dataset, "version": release_version(self.folder) or self.folder.name,
+                   **release_baselines(frames, names, keep_models=models)}
+        plots = write_baseline_files(self.out_dir, results)
+        save_models(self.out_dir / "models", models)
+        ctx.summary.records_out = len(results["tasks"])
+        ctx.wrote(self.out_dir / "baselines.json", *[self.out_dir / name for name in plots.values()], self.out_dir / "models")
+        for task, res in results["tasks"].items():
+            logreg = res["results"].get("logreg", {}).get("test", {})
+            if "macro_f1" in logreg:
+                ctx.note(f"{task}: logreg test macro-F1 {logreg['macro_f1']:.3f} (n={logreg['n']})")

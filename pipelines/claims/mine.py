@@ -2,7 +2,7 @@
 check-worthiness score, context, sensational cue spans and evidence candidates.
 
 Pure core: `mine_text` (text in, candidates out). `mine_articles` adds article metadata,
-cue spans and evidence candidates. `run_claims` is the stage's I/O edge: it streams the
+cue spans and evidence candidates. `ClaimsStep` is the stage's I/O edge: it streams the
 articles and transcripts tables in and the claims table out, a batch at a time.
 
 Check-worthiness (`checkworthiness`) is a transparent additive score over surface
@@ -18,13 +18,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterator
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipelines.claims.segment import split_sentences
 from pipelines.kernel.config import PIPELINES_DIR, Checker, load_yaml
+from pipelines.kernel.facts import FACTS_FILE, load_facts
+from pipelines.kernel.io import DataDir
 from pipelines.kernel.records import (
     Article,
     Claim,
@@ -33,8 +35,9 @@ from pipelines.kernel.records import (
     Fact,
     claim_id_for,
 )
+from pipelines.kernel.step import Drop, RecordStep
 from pipelines.kernel.text import detect_language, is_chinese
-from pipelines.kernel.topic import Topic
+from pipelines.kernel.topic import TOPIC_FILE, Topic, load_topic
 
 CUES_FILE = PIPELINES_DIR / "claims" / "cues.yaml"
 CUE_LABELS = ("dystopia_reference", "sweeping_generalization", "loaded_word", "benign_frame")
@@ -393,33 +396,51 @@ def mine_articles(articles: list[Article], topic: Topic, cues: CueLexicon, retri
 # --- The stage's I/O edge ----------------------------------------------------------------
 
 
-def run_claims(sources: list[Path], target: Path, topic: Topic, cues: CueLexicon, retriever: EvidenceRetriever,
-               summary, min_score: float = MIN_CHECKWORTHINESS, k: int = 5,
-               progress: Callable[[Iterable, int], Iterable] | None = None) -> int:
-    """Mine every canonical article of the source tables (articles, transcripts) into the
-    claims table, atomically. Articles are read and claims written a batch at a time, so
-    memory holds one batch and the fact index, whatever the corpus size. Syndicated copies
-    (duplicate_of set) carry the canonical text's sentences and are counted, not mined."""
-    from pipelines.kernel.io import (
-        RecordWriter,
-        atomic_path,
-        count_records,
-        iter_records,
-    )
+class ClaimsStep(RecordStep):
+    """`framecheck claims run`: every canonical article of the articles table (and of the
+    imported transcripts, when there are any) → tables/claims.parquet. Articles are read and
+    claims written a batch at a time, so memory holds one batch and the fact index, whatever
+    the corpus size. Syndicated copies (duplicate_of set) carry the canonical text's sentences
+    and are dropped, not mined."""
 
-    total = sum(count_records(path) for path in sources)
-    articles = (article for path in sources for article in iter_records(path, Article))
-    summary.records_in = total
-    mined_from = 0
-    with atomic_path(target) as tmp:
-        writer = RecordWriter(tmp, Claim)
-        for article in (progress(articles, total) if progress else articles):
+    name = "claims"
+    source_type, target_type = Article, Claim
+
+    def __init__(self, data: DataDir, min_score: float = MIN_CHECKWORTHINESS, k: int = 5, *,
+                 topic: Topic | None = None, cues: CueLexicon | None = None, retriever: EvidenceRetriever | None = None,
+                 sources: list[Path] | None = None, target: Path | None = None):
+        super().__init__(data)
+        self.min_score, self.k = min_score, k
+        self._topic, self._cues, self._retriever = topic, cues, retriever
+        self._sources, self._target = sources, target
+        self.mined_from = 0
+
+    def sources(self) -> list[Path]:
+        if self._sources is not None:
+            return self._sources
+        transcripts = self.data.table("transcripts")  # imported videos and comments are mined like articles
+        return [self.data.table("articles")] + ([transcripts] if transcripts.exists() else [])
+
+    def target(self) -> Path:
+        return self._target or self.data.table("claims")
+
+    def inputs(self) -> list[Path]:
+        return self.sources() + [CUES_FILE, FACTS_FILE, TOPIC_FILE]
+
+    def params(self) -> dict:
+        return {"min": self.min_score, "k": self.k}
+
+    def run(self, ctx) -> None:
+        self._topic = self._topic or load_topic()
+        self._cues = self._cues or load_cues()
+        self._retriever = self._retriever or EvidenceRetriever(load_facts())
+        super().run(ctx)
+        ctx.note(f"{ctx.summary.records_out} candidate claims from {self.mined_from} articles")
+
+    def process(self, batch: list[Article]) -> Iterator[Claim | Drop]:
+        for article in batch:
             if article.duplicate_of:
-                summary.skip("syndicated_copy")
+                yield Drop("syndicated_copy", {"article_id": article.article_id, "duplicate_of": article.duplicate_of})
                 continue
-            mined_from += 1
-            for claim in mine_articles([article], topic, cues, retriever, min_score, k):
-                writer.add(claim)
-        summary.records_out = writer.close()
-    summary.notes.append(f"{summary.records_out} candidate claims from {mined_from} articles")
-    return summary.records_out
+            self.mined_from += 1
+            yield from mine_articles([article], self._topic, self._cues, self._retriever, self.min_score, self.k)

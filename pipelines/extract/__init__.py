@@ -2,12 +2,11 @@
 language, topic relevance), de-duplicated; one page at a time in `extract_page`."""
 
 from pipelines.extract.core import (
+    ExtractStep,
     Skip,
     extract_html,
     extract_page,
-    manifest_table,
-    run_extract,
     warm_up,
 )
 
-__all__ = ["Skip", "extract_html", "extract_page", "manifest_table", "run_extract", "warm_up"]
+__all__ = ["ExtractStep", "Skip", "extract_html", "extract_page", "warm_up"]

@@ -3,15 +3,15 @@ language, outlet, camp, provenance). Reads the WARC archive, never the network.
 
 Layers, from pure to I/O:
 - `extract_html`: page bytes in, `Extracted` text and metadata (or a `Skip` with its
-  reason) out. The page is parsed once (pipelines/htmltree.py: trafilatura's tree, built
+  reason) out. The page is parsed once (pipelines/extract/htmltree.py: trafilatura's tree, built
   faster) for trafilatura, which finds the main text and metadata (htmldate the date); our
   cleaning removes what it leaves of the page furniture (the headline and section label
   above the text, editor lines below it); per-outlet overrides (pipelines/overrides.py)
   fix the outlets whose pages still come out wrong.
 - `extract_page`: one archived response and its manifest row → an Article or a Skip.
 - `extract_fetch`: one manifest row → read from the WARC (a damaged record is a Skip) and
-  extracted; `iter_extracted` / `extract_all` do it for many rows, in one process or several.
-- `run_extract`: the stage's I/O edge. The manifest stays in Arrow columns, articles are
+  extracted; `iter_extracted` does it for many rows, in one process or several.
+- `run_extract` behind `ExtractStep`: the stage's I/O edge. The manifest stays in Arrow columns, articles are
   streamed into Parquet in batches, and de-duplication keeps only small per-article keys
   (a MinHash signature and ids, about 2 KB with the LSH index), so no text is held."""
 
@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -47,8 +47,6 @@ from pipelines.kernel.io import (
     DataDir,
     FrameCheckError,
     RecordWriter,
-    SkipLog,
-    StageSummary,
     atomic_path,
     parquet_writer,
     read_record_table,
@@ -60,9 +58,10 @@ from pipelines.kernel.records import (
     article_id_for,
     from_row,
 )
-from pipelines.kernel.registry import Registry
+from pipelines.kernel.registry import Registry, combined_registry, registry_files
+from pipelines.kernel.step import Step, StepContext
 from pipelines.kernel.text import detect_language, is_chinese, normalized_text_hash
-from pipelines.kernel.topic import Topic
+from pipelines.kernel.topic import TOPIC_FILE, Topic, load_topic
 from pipelines.kernel.warc import ArchivedResponse, read_response, sha256_hex
 
 MIN_CHARS = {"en": 300, "zh": 120}  # shorter "articles" are teasers, captions or error pages
@@ -438,11 +437,6 @@ def iter_extracted(fetches: Iterable[FetchRecord], data: DataDir, registry: Regi
                 yield fetch, result, key
 
 
-def extract_all(fetches: Iterable[FetchRecord], data: DataDir, registry: Registry, topic: Topic,
-                workers: int = 1) -> Iterator[tuple[FetchRecord, Article | Skip]]:
-    """(fetch, Article | Skip) in input order (see iter_extracted)."""
-    for fetch, result, _key in iter_extracted(fetches, data, registry, topic, workers):
-        yield fetch, result
 
 
 # --- The stage's I/O edge ----------------------------------------------------------------
@@ -463,20 +457,19 @@ def _copy_with_duplicates(staging: Path, target: Path, canonical_of: dict[str, s
         writer.close()
 
 
-def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageSummary, workers: int = 1,
-                progress: Callable[[Iterator, int], Iterable] | None = None,
+def run_extract(data: DataDir, registry: Registry, topic: Topic, ctx: StepContext, workers: int = 1,
                 manifest: pa.Table | None = None) -> Path:
     """Extract every archived article page into tables/articles.parquet, atomically.
 
     Pass 1 streams articles into a staging file and keeps only their de-duplication keys;
     pass 2 copies the staging file batch by batch, filling in `duplicate_of`. Skips and
-    off-topic pages are counted in `summary` and logged to logs/extract.skips.jsonl."""
+    off-topic pages are dropped through ctx (counted, and logged to logs/extract.skips.jsonl)."""
     from pipelines.extract.dedup import assign_duplicates, duplicate_groups
 
+    summary = ctx.summary
     target = data.table("articles")
     fetches, left_out = article_fetches(manifest if manifest is not None else manifest_table(data))
     summary.records_in = len(fetches) + len(left_out)
-    log = SkipLog(data, "extract")
     keys = []
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, staging_name = tempfile.mkstemp(prefix=".articles.", suffix=".staging.parquet", dir=target.parent)
@@ -484,18 +477,15 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageS
     staging = Path(staging_name)
     try:
         for row, reason in left_out:
-            summary.skip(f"crawl:{reason}")
-            log.write(reason, url=row.final_url, warc_file=row.warc_file)
+            ctx.drop(reason, count_as=f"crawl:{reason}", url=row.final_url, warc_file=row.warc_file)
         batches = RecordWriter(staging, Article, BATCH_ROWS)
         results = iter_extracted(fetches, data, registry, topic, workers)
-        for fetch, result, key in (progress(results, len(fetches)) if progress else results):
+        for fetch, result, key in ctx.progress(results, len(fetches), "extract"):
             if isinstance(result, Skip):
-                summary.skip(result.reason.split(":")[0])
-                log.write(result.reason, url=result.url, warc_file=fetch.warc_file, warc_offset=fetch.warc_offset)
+                ctx.drop(result.reason, url=result.url, warc_file=fetch.warc_file, warc_offset=fetch.warc_offset)
                 continue
             if result.relevance < topic.min_score:
-                summary.skip("off_topic")
-                log.write("off_topic", url=result.url, relevance=result.relevance)
+                ctx.drop("off_topic", url=result.url, relevance=result.relevance)
                 continue
             keys.append(key)
             batches.add(result)
@@ -503,11 +493,32 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, summary: StageS
         canonical_of = assign_duplicates(keys)
         _copy_with_duplicates(staging, target, canonical_of)
     finally:
-        log.close()
         staging.unlink(missing_ok=True)
     summary.records_out = len(keys)
     groups = duplicate_groups(keys, canonical_of)
     outlets = sorted({outlet for copies in groups.values() for _id, outlet in copies})
     summary.notes.append(f"{len(canonical_of)} syndicated copies marked duplicate_of their canonical article"
                          + (f" (copies from: {', '.join(outlets)})" if outlets else ""))
+    ctx.wrote(target)
     return target
+
+
+class ExtractStep(Step):
+    """`framecheck extract`: the archive's article pages → tables/articles.parquet."""
+
+    name = "extract"
+
+    def __init__(self, data: DataDir, workers: int = 1, registry: Registry | None = None, topic: Topic | None = None):
+        super().__init__(data)
+        self.workers, self.registry, self.topic = workers, registry, topic
+
+    def inputs(self) -> list[Path]:
+        return sorted(self.data.manifest_dir.glob("*.parquet")) + [TOPIC_FILE] + registry_files(self.data)
+
+    def outputs(self) -> list[Path]:
+        return [self.data.table("articles")]
+
+    def run(self, ctx: StepContext) -> None:
+        manifest = manifest_table(self.data)  # no manifest: a one-line error before anything is written
+        run_extract(self.data, self.registry or combined_registry(self.data), self.topic or load_topic(), ctx,
+                    self.workers, manifest=manifest)

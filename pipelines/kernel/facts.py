@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.kernel.config import ANNOTATION_DIR, Checker, load_yaml
-from pipelines.kernel.records import Fact, Source
+from pipelines.kernel.records import Fact, Source, to_row
 
 FACTS_FILE = ANNOTATION_DIR / "facts.yaml"
 CATEGORIES = (
@@ -88,3 +88,13 @@ def load_facts(path: Path = FACTS_FILE) -> tuple[Fact, ...]:
 
 def fact_ids(path: Path = FACTS_FILE) -> set[str]:
     return {f.fact_id for f in load_facts(path)}
+
+
+def fact_rows(facts: tuple[Fact, ...]) -> list[dict]:
+    """The facts as JSON rows (`framecheck facts --json`), keyed `id` like the YAML."""
+    rows = []
+    for fact in facts:
+        row = to_row(fact)
+        row["id"] = row.pop("fact_id")
+        rows.append(row)
+    return rows

@@ -47,10 +47,6 @@ class DataDir:
         return self.root / "raw" / "manifest"
 
     @property
-    def inputs_dir(self) -> Path:
-        return self.root / "raw" / "inputs"
-
-    @property
     def tables(self) -> Path:
         return self.root / "tables"
 

@@ -8,7 +8,9 @@ claim's character offsets.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, is_dataclass
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin, get_type_hints
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -42,6 +44,10 @@ def claim_id_for(article_id: str, start: int, end: int) -> str:
     return "c" + _digest(f"{article_id}:{start}:{end}", 15)
 
 
+# a byte offset into a WARC file: archives grow past 2 GiB, so 64 bits
+ByteOffset = Annotated[int, pa.int64()]
+
+
 @dataclass(frozen=True, slots=True)
 class FetchRecord:
     """One row of the crawl manifest: what was fetched, when, and where it sits in the WARC."""
@@ -56,7 +62,7 @@ class FetchRecord:
     kind: str  # article | listing | sitemap | feed | robots | transcript | comments
     content_type: str
     warc_file: str
-    warc_offset: int
+    warc_offset: ByteOffset
     skip_reason: str | None
     run_id: str
 
@@ -78,7 +84,7 @@ class Article:
     relevance: float
     duplicate_of: str | None  # canonical article id when this is a syndicated copy
     warc_file: str
-    warc_offset: int
+    warc_offset: ByteOffset
     body_sha256: str
 
 
@@ -159,134 +165,52 @@ class Annotation:
     source_file: str
 
 
-@dataclass(frozen=True, slots=True)
-class LabeledClaim:
-    """A claim with its adjudicated (gold) labels."""
-
-    claim: Claim
-    checkworthy: str | None
-    verdict: str | None
-    distortion: str | None
-    frames: tuple[str, ...]
-    evidence: tuple[str, ...]
-    rationale: str
-    annotator_count: int
-    agreement: float  # share of annotators who agree with the gold verdict/checkworthy label
-    cues: tuple[CueSpan, ...] = field(default=())
+# --- Parquet schemas, derived from the dataclasses ---------------------------------------
+# A field's Arrow type follows its annotation: str → string, int → int32, float → float32,
+# bool → bool, X | None → X (nullable), tuple[T, ...] → list<T>, a record → struct;
+# Annotated[T, pa_type] overrides (ByteOffset). Nested records in lists become dataclasses
+# again when rows are read back (from_row).
 
 
-# --- Parquet schemas -------------------------------------------------------------------
+def _arrow_type(hint) -> pa.DataType:
+    origin = get_origin(hint)
+    if origin is Annotated:
+        return get_args(hint)[1]
+    if origin in (Union, UnionType):
+        (inner,) = [arg for arg in get_args(hint) if arg is not type(None)]
+        return _arrow_type(inner)
+    if origin is tuple:
+        return pa.list_(_arrow_type(get_args(hint)[0]))
+    if is_dataclass(hint):
+        return pa.struct([(name, _arrow_type(t)) for name, t in _hints(hint).items()])
+    return _SCALARS[hint]
 
-_CUE = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("label", pa.string()), ("text", pa.string())])
-_EVIDENCE = pa.struct([("fact_id", pa.string()), ("score", pa.float32())])
-_SOURCE = pa.struct(
-    [
-        ("kind", pa.string()),
-        ("title", pa.string()),
-        ("title_zh", pa.string()),
-        ("issuer", pa.string()),
-        ("date", pa.string()),
-        ("doc_number", pa.string()),
-        ("url", pa.string()),
-    ]
-)
 
-SCHEMAS: dict[type, pa.Schema] = {
-    FetchRecord: pa.schema(
-        [
-            ("url", pa.string()),
-            ("final_url", pa.string()),
-            ("status", pa.int32()),
-            ("fetched_at", pa.string()),
-            ("sha256", pa.string()),
-            ("outlet_id", pa.string()),
-            ("camp", pa.string()),
-            ("kind", pa.string()),
-            ("content_type", pa.string()),
-            ("warc_file", pa.string()),
-            ("warc_offset", pa.int64()),
-            ("skip_reason", pa.string()),
-            ("run_id", pa.string()),
-        ]
-    ),
-    Article: pa.schema(
-        [
-            ("article_id", pa.string()),
-            ("url", pa.string()),
-            ("outlet_id", pa.string()),
-            ("outlet_name", pa.string()),
-            ("camp", pa.string()),
-            ("language", pa.string()),
-            ("source_kind", pa.string()),
-            ("title", pa.string()),
-            ("author", pa.string()),
-            ("published", pa.string()),
-            ("text", pa.string()),
-            ("text_sha256", pa.string()),
-            ("relevance", pa.float32()),
-            ("duplicate_of", pa.string()),
-            ("warc_file", pa.string()),
-            ("warc_offset", pa.int64()),
-            ("body_sha256", pa.string()),
-        ]
-    ),
-    Claim: pa.schema(
-        [
-            ("claim_id", pa.string()),
-            ("article_id", pa.string()),
-            ("start", pa.int32()),
-            ("end", pa.int32()),
-            ("text", pa.string()),
-            ("context_before", pa.string()),
-            ("context_after", pa.string()),
-            ("language", pa.string()),
-            ("checkworthiness", pa.float32()),
-            ("outlet_id", pa.string()),
-            ("camp", pa.string()),
-            ("published", pa.string()),
-            ("url", pa.string()),
-            ("cues", pa.list_(_CUE)),
-            ("evidence_candidates", pa.list_(_EVIDENCE)),
-        ]
-    ),
-    Fact: pa.schema(
-        [
-            ("fact_id", pa.string()),
-            ("category", pa.string()),
-            ("title", pa.string()),
-            ("statement_en", pa.string()),
-            ("statement_zh", pa.string()),
-            ("valid_from", pa.string()),
-            ("valid_to", pa.string()),
-            ("status", pa.string()),
-            ("sources", pa.list_(_SOURCE)),
-        ]
-    ),
-    Annotation: pa.schema(
-        [
-            ("annotation_id", pa.string()),
-            ("claim_id", pa.string()),
-            ("annotator", pa.string()),
-            ("checkworthy", pa.string()),
-            ("verdict", pa.string()),
-            ("distortion", pa.string()),
-            ("frames", pa.list_(pa.string())),
-            ("evidence", pa.list_(pa.string())),
-            ("cues", pa.list_(_CUE)),
-            ("rationale", pa.string()),
-            ("created_at", pa.string()),
-            ("source_file", pa.string()),
-        ]
-    ),
-}
+_SCALARS = {str: pa.string(), int: pa.int32(), float: pa.float32(), bool: pa.bool_()}
 
-# Nested record types, so rows read back from Parquet become dataclasses again.
-_NESTED = {
-    (Claim, "cues"): CueSpan,
-    (Claim, "evidence_candidates"): EvidenceCandidate,
-    (Fact, "sources"): Source,
-    (Annotation, "cues"): CueSpan,
-}
+
+def _hints(cls) -> dict:
+    hints = get_type_hints(cls, include_extras=True)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def schema_of(cls) -> pa.Schema:
+    """The Arrow schema of a record type, field by field from its annotations."""
+    return pa.schema([(name, _arrow_type(hint)) for name, hint in _hints(cls).items()])
+
+
+def _nested_records(cls) -> dict[str, type]:
+    """Fields holding a tuple of records: name → the record type."""
+    nested = {}
+    for name, hint in _hints(cls).items():
+        if get_origin(hint) is tuple and is_dataclass(get_args(hint)[0]):
+            nested[name] = get_args(hint)[0]
+    return nested
+
+
+TABLE_RECORDS = (FetchRecord, Article, Claim, Fact, Annotation)
+SCHEMAS: dict[type, pa.Schema] = {cls: schema_of(cls) for cls in TABLE_RECORDS}
+_NESTED = {(cls, name): inner for cls in TABLE_RECORDS for name, inner in _nested_records(cls).items()}
 
 
 def to_row(record) -> dict:

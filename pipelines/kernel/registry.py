@@ -164,3 +164,23 @@ def combined_registry(data) -> Registry:
     registries a crawl of this data directory used come first: their outlets own their URLs."""
     registries = [load_registry(p) for p in registry_files(data)]
     return Registry([o for r in registries for o in r.outlets], registries[0].path)
+
+
+def select_outlets(data, registry_file: Path | None, ids: list[str] | None, camp: str | None,
+                   default: Path | None = None) -> list[Outlet]:
+    """The outlets a crawl or a replay covers: those of registry_file (a copy is kept in the
+    data directory), else of default, else of every registry together."""
+    from pipelines.kernel.io import FrameCheckError
+
+    if registry_file:
+        registry = load_registry(registry_file)
+    elif default:
+        registry = load_registry(default)
+    else:
+        registry = combined_registry(data)
+    chosen = registry.select(ids or None, camp)
+    if not chosen:
+        raise FrameCheckError(f"{registry.path}: no outlet matches --outlets/--camp")
+    if registry_file:
+        remember_registry(data, registry_file)
+    return chosen

@@ -77,9 +77,6 @@ class Topic:
     def score(self, text: str, title: str = "") -> float:
         return float(sum(self._hits(text, title)))
 
-    def matched_terms(self, text: str) -> list[str]:
-        return [term for pattern, _w, term in self.patterns if pattern.search(text)]
-
     def is_relevant(self, text: str, title: str = "") -> bool:
         """score(text, title) >= min_score, stopping as soon as the threshold is reached."""
         total = 0.0

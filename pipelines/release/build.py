@@ -1,5 +1,5 @@
-"""The I/O edges of the release, publishing and baseline stages (their pure cores live in
-release.py, card.py and baselines.py)."""
+"""The release stage's edge: validate, train the baselines, and write a versioned release
+(its pure cores are tables.py, card.py, croissant.py and changelog.py)."""
 
 from __future__ import annotations
 
@@ -7,117 +7,110 @@ import hashlib
 import json
 from pathlib import Path
 
-from pipelines.kernel.io import (
-    DataDir,
-    StageSummary,
-    fingerprint,
-    is_unchanged,
-    mark_done,
-    read_records,
+from annotation import agreement_report, gold_labels
+from pipelines.baselines import (
+    BaselinesStep,
+    claims_frames,
+    release_baselines,
+    save_models,
+    write_baseline_files,
 )
+from pipelines.kernel.facts import FACTS_FILE, load_facts
+from pipelines.kernel.io import DataDir, atomic_path, read_records
+from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
 from pipelines.kernel.records import Annotation, Article, Claim
-from pipelines.kernel.registry import combined_registry
+from pipelines.kernel.registry import combined_registry, registry_files
+from pipelines.kernel.releases import load_definition
+from pipelines.kernel.step import Step, StepContext
+from pipelines.release.card import card_body
+from pipelines.release.changelog import dataset_changelog_path, find_previous
+from pipelines.release.tables import build_tables, write_release
 
 
-def _redistribution_flags(data: DataDir) -> dict[str, bool]:
-    return {o.id: o.redistribute for o in combined_registry(data)}
+class BuildReleaseStep(Step):
+    """`framecheck release build`: Parquet per config and split, baselines, CHANGELOG.md, card,
+    croissant.json, SHA256SUMS. Models go to data/baselines/<release>/models, outside the
+    release: skops files are not byte-reproducible."""
 
+    name = "release"
 
+    def __init__(self, data: DataDir, dataset: str, out: Path | None = None, previous: Path | None = None):
+        super().__init__(data)
+        self.dataset, self.definition = dataset, load_definition(dataset)
+        self.target = (out or self.definition.default_out).resolve()
+        self.prior = previous or find_previous(self.target, self.definition.version)
 
+    def state_key(self) -> str:  # one state per target folder: --out builds elsewhere do not collide
+        return "release-" + hashlib.sha256(str(self.target).encode()).hexdigest()[:16]
 
+    def inputs(self) -> list[Path]:
+        tables = [self.data.table(name) for name in ("articles", "claims", "annotations")]
+        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE] + registry_files(self.data)
+                + ([self.prior / "SHA256SUMS"] if self.prior else []))
 
+    def params(self) -> dict:
+        return {"out": str(self.target), "previous": str(self.prior)}
 
-def build_release(data: DataDir, dataset: str, out: Path | None, previous: Path | None = None) -> StageSummary:
-    """Validate, train the baselines, and write the release (Parquet, baselines, CHANGELOG,
-    card, croissant.json, SHA256SUMS). Models go to data/baselines/<release>/models, outside
-    the release: skops files are not byte-reproducible."""
-    from annotation import agreement_report, gold_labels
-    from pipelines.baselines import (
-        claims_frames,
-        release_baselines,
-        save_models,
-        write_baseline_files,
-    )
-    from pipelines.kernel.facts import FACTS_FILE, load_facts
-    from pipelines.kernel.io import atomic_path
-    from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
-    from pipelines.kernel.registry import DEMO_REGISTRY, LIVE_REGISTRY
-    from pipelines.kernel.releases import load_definition
-    from pipelines.release.card import card_body
-    from pipelines.release.changelog import dataset_changelog_path, find_previous
-    from pipelines.release.tables import build_tables, write_release
+    def outputs(self) -> list[Path]:
+        return [self.target / "SHA256SUMS", self.data.baselines_dir / self.target.name / "baselines.json"]
 
-    definition = load_definition(dataset)
-    target = (out or definition.default_out).resolve()
-    prior = previous or find_previous(target, definition.version)
-    inputs = [data.table("articles"), data.table("claims"), data.table("annotations"), definition.path, SCHEMA_FILE,
-              FACTS_FILE, DEMO_REGISTRY, LIVE_REGISTRY] + ([prior / "SHA256SUMS"] if prior else [])
-    print_ = fingerprint(inputs, {"out": str(target), "previous": str(prior)})
-    stage_key = "release-" + hashlib.sha256(str(target).encode()).hexdigest()[:16]
-    if is_unchanged(data, stage_key, print_, [target / "SHA256SUMS", data.baselines_dir / target.name / "baselines.json"]):
-        return StageSummary("release", unchanged=True, outputs=[str(target)],
-                            notes=[f"v{definition.version}: inputs unchanged since this release was built; nothing rewritten"])
-    schema = load_schema()
-    articles = read_records(data.table("articles"), Article)
-    claims = read_records(data.table("claims"), Claim)
-    annotations = read_records(data.table("annotations"), Annotation)
-    gold = gold_labels(annotations)
-    tables = build_tables(definition, schema, articles, claims, gold, load_facts(), _redistribution_flags(data))
-    released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
-    agreement = agreement_report([a for a in annotations if a.claim_id in released],
-                                 {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()})
-    models: dict = {}
-    names = {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
+    def also_completes(self) -> list[Step]:
+        return [BaselinesStep(self.data, self.dataset, self.target)]
 
-    def extras(tmp: Path, split_info: dict) -> dict:
-        results = {"dataset": definition.name, "version": definition.version,
-                   **release_baselines(claims_frames(tables.rows["claims"], names), names, keep_models=models)}
-        plots = write_baseline_files(tmp / "baselines", results)
-        return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()}}
+    def unchanged_notes(self) -> list[str]:
+        return [f"v{self.definition.version}: inputs unchanged since this release was built; nothing rewritten"]
 
-    folder, written = write_release(
-        tables, definition, schema, target,
-        lambda split_info, context: card_body(definition, schema, tables, agreement, split_info, context),
-        extras=extras, previous=prior,
-    )
-    summary = StageSummary("release", records_in=len(claims), unchanged=not written)
-    summary.records_out = sum(len(rows) for rows in tables.rows["claims"].values())
-    summary.skip("claim_not_annotated", sum(1 for c in claims if c.claim_id not in gold))
-    summary.outputs += [str(folder), str(folder / "croissant.json"), str(folder / "CHANGELOG.md")]
-    dataset_log = dataset_changelog_path(folder)
-    if dataset_log is not None:
-        summary.outputs.append(str(dataset_log))
+    def run(self, ctx: StepContext) -> None:
+        data, definition, summary = self.data, self.definition, ctx.summary
+        schema = load_schema()
+        articles = read_records(data.table("articles"), Article)
+        claims = read_records(data.table("claims"), Claim)
+        annotations = read_records(data.table("annotations"), Annotation)
+        gold = gold_labels(annotations)
+        redistribute = {o.id: o.redistribute for o in combined_registry(data)}
+        tables = build_tables(definition, schema, articles, claims, gold, load_facts(), redistribute)
+        released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
+        agreement = agreement_report([a for a in annotations if a.claim_id in released],
+                                     {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()})
+        models: dict = {}
+        names = {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
 
-    # the baselines stage's outputs, kept outside the release (keyed like `framecheck baselines`)
-    out_dir = data.baselines_dir / folder.name
-    model_dir = out_dir / "models"
-    if written or not all((model_dir / f"{name}.skops").exists() for name in models):
-        save_models(model_dir, models)
-    for item in sorted((folder / "baselines").iterdir()):
-        with atomic_path(out_dir / item.name) as tmp_copy:
-            tmp_copy.write_bytes(item.read_bytes())
-    mark_done(data, f"baselines-{folder.name}", fingerprint([folder / "SHA256SUMS"]))
-    mark_done(data, stage_key, print_)
-    summary.outputs += [str(out_dir / "baselines.json"), str(model_dir)]
+        def extras(tmp: Path, split_info: dict) -> dict:
+            results = {"dataset": definition.name, "version": definition.version,
+                       **release_baselines(claims_frames(tables.rows["claims"], names), names, keep_models=models)}
+            plots = write_baseline_files(tmp / "baselines", results)
+            return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()}}
 
-    counts = ", ".join(f"{split}={len(rows)}" for split, rows in tables.rows["claims"].items())
-    summary.notes.append(f"v{definition.version} claims by split: {counts}")
-    for task, res in json.loads((folder / "baselines" / "baselines.json").read_text(encoding="utf-8"))["tasks"].items():
-        logreg = res["results"].get("logreg", {}).get("test", {})
-        if "macro_f1" in logreg:
-            summary.notes.append(f"{task}: logreg test macro-F1 {logreg['macro_f1']:.3f} (n={logreg['n']})")
-    if not written:
-        summary.notes.append("an identical release of this version already exists; nothing rewritten")
-    return summary
+        folder, written = write_release(
+            tables, definition, schema, self.target,
+            lambda split_info, context: card_body(definition, schema, tables, agreement, split_info, context),
+            extras=extras, previous=self.prior,
+        )
+        summary.records_in = len(claims)
+        summary.records_out = len(released)
+        summary.skip("claim_not_annotated", sum(1 for c in claims if c.claim_id not in gold))
+        ctx.wrote(folder, folder / "croissant.json", folder / "CHANGELOG.md")
+        dataset_log = dataset_changelog_path(folder)
+        if dataset_log is not None:
+            ctx.wrote(dataset_log)
+        self._copy_baselines(ctx, folder, models, written)
+        counts = ", ".join(f"{split}={len(rows)}" for split, rows in tables.rows["claims"].items())
+        ctx.note(f"v{definition.version} claims by split: {counts}")
+        for task, res in json.loads((folder / "baselines" / "baselines.json").read_text(encoding="utf-8"))["tasks"].items():
+            logreg = res["results"].get("logreg", {}).get("test", {})
+            if "macro_f1" in logreg:
+                ctx.note(f"{task}: logreg test macro-F1 {logreg['macro_f1']:.3f} (n={logreg['n']})")
+        if not written:
+            ctx.note("an identical release of this version already exists; nothing rewritten")
 
-
-
-
-
-
-
-
-
-
-
-
+    def _copy_baselines(self, ctx: StepContext, folder: Path, models: dict, written: bool) -> None:
+        """The baselines' results beside their models under data/baselines/<release>/, where
+        `framecheck baselines` writes them (the release holds results and plots, not models)."""
+        out_dir = self.data.baselines_dir / folder.name
+        model_dir = out_dir / "models"
+        if written or not all((model_dir / f"{name}.skops").exists() for name in models):
+            save_models(model_dir, models)
+        for item in sorted((folder / "baselines").iterdir()):
+            with atomic_path(out_dir / item.name) as tmp_copy:
+                tmp_copy.write_bytes(item.read_bytes())
+        ctx.wrote(out_dir / "baselines.json", model_dir)

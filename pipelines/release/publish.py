@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipelines.kernel.io import DataDir, FrameCheckError, SkipLog, StageSummary
+from pipelines.kernel.io import DataDir, FrameCheckError, StageSummary
 from pipelines.kernel.registry import combined_registry
+from pipelines.kernel.step import Step, StepContext
 
 
 def push_release(release: Path, repo_id: str, dry_run: bool) -> StageSummary:
@@ -66,7 +67,7 @@ def _verify_sums(release: Path) -> None:
                               f"not listed: {', '.join(extra) or 'none'})")
 
 
-def rehydrate_release(data: DataDir, release: Path, out: Path | None = None) -> StageSummary:
+def rehydrate_release(data: DataDir, release: Path, ctx: StepContext, out: Path | None = None) -> StageSummary:
     """Restore the article text a release withholds, from the local WARC archive.
 
     For each article without text: read the response record at (warc_file, warc_offset),
@@ -89,8 +90,7 @@ def rehydrate_release(data: DataDir, release: Path, out: Path | None = None) -> 
         raise FrameCheckError(f"{source}: no articles Parquet files (is {release} a release folder?)")
     target = out or data.root / "rehydrated" / release.name
     registry, topic = combined_registry(data), load_topic()
-    summary = StageSummary("release rehydrate")
-    log = SkipLog(data, "rehydrate")
+    summary, log = ctx.summary, ctx.skips
     restored = 0
     for file in files:
         table = pq.read_table(file)
@@ -127,8 +127,35 @@ def rehydrate_release(data: DataDir, release: Path, out: Path | None = None) -> 
         with atomic_path(target / "articles" / file.name) as tmp:
             pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), tmp, compression="zstd")
         summary.outputs.append(str(target / "articles" / file.name))
-    log.close()
     summary.records_out = restored
     summary.notes.append(f"restored the text of {restored} articles; load with "
                          f"load_dataset('parquet', data_files={{'train': '{target}/articles/train.parquet', ...}})")
     return summary
+
+
+class PushReleaseStep(Step):
+    """`framecheck release push`: a built release → a Hub dataset repo, tagged with its version."""
+
+    name = "release push"
+    skippable = False  # the Hub's state is an input the runner cannot fingerprint
+
+    def __init__(self, data: DataDir, release: Path, repo_id: str, dry_run: bool = False):
+        super().__init__(data)
+        self.release, self.repo_id, self.dry_run = release, repo_id, dry_run
+
+    def run(self, ctx: StepContext) -> None:
+        ctx.absorb(push_release(self.release, self.repo_id, self.dry_run))
+
+
+class RehydrateStep(Step):
+    """`framecheck release rehydrate`: the article text a release withholds, from the local archive."""
+
+    name = "rehydrate"
+    skippable = False  # its input is the whole archive: hashing it would cost more than the work
+
+    def __init__(self, data: DataDir, release: Path, out: Path | None = None):
+        super().__init__(data)
+        self.release, self.out = release, out
+
+    def run(self, ctx: StepContext) -> None:
+        rehydrate_release(self.data, self.release, ctx, self.out)

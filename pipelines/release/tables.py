@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -135,7 +135,6 @@ def split_of(group_id: str, seed: int, ratios: dict) -> str:
 @dataclass
 class ReleaseTables:
     rows: dict[str, dict[str, list[dict]]]  # config → split → rows
-    stats: dict = field(default_factory=dict)
 
 
 def _label_index(schema: LabelSchema, name: str, value, problems: list, claim_id: str) -> int:
@@ -325,7 +324,7 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
     and last `SHA256SUMS` over everything else.
 
     Returns (release folder, written); written is False when an identical release exists."""
-    from pipelines.release import changelog
+    import pipelines.release.changelog as changelog
     from pipelines.release.croissant import write_croissant
 
     feats = features(schema)

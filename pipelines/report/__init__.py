@@ -1,5 +1,5 @@
 """Report stage: an HTML report with plots of a built release."""
 
-from pipelines.report.html import write_report
+from pipelines.report.html import ReportStep
 
-__all__ = ["write_report"]
+__all__ = ["ReportStep"]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.kernel.io import DataDir, StageSummary, write_text_atomic
+from pipelines.kernel.io import DataDir
+from pipelines.kernel.releases import load_release_frames, release_folder
+from pipelines.kernel.step import Step, StepContext
 
 
 def _png(fig) -> str:
@@ -114,38 +116,48 @@ def _examples(claims: pd.DataFrame, per_camp: int = 5) -> str:
     return "".join(html) or "<p>No distorted claims.</p>"
 
 
-def write_report(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
-    from pipelines.kernel.io import fingerprint, is_unchanged, mark_done
-    from pipelines.kernel.releases import load_release_frames, release_folder
+class ReportStep(Step):
+    """`framecheck report`: an HTML report with plots of a built release."""
 
-    folder = release_folder(dataset, release)
-    target = data.reports_dir / f"report-{folder.name}.html"
-    print_ = fingerprint([folder / "SHA256SUMS"])
-    if is_unchanged(data, f"report-{folder.name}", print_, [target]):
-        return StageSummary("report", unchanged=True, outputs=[str(target)])
-    loaded = load_release_frames(folder)
-    claims = pd.concat(loaded["frames"].values(), ignore_index=True)
-    frame_names = loaded["names"].get("frames", [])
-    claims["frames"] = claims["frames"].map(lambda ids: [frame_names[i] for i in ids] if ids is not None else [])
-    sections = [
-        ("Verdicts by camp", _stacked(claims, "verdict", "camp", "Verdict by camp")),
-        ("Distortion direction by camp", _stacked(claims, "distortion", "camp", "Distortion by camp")),
-        ("Verdicts by language", _stacked(claims, "verdict", "language", "Verdict by language")),
-        ("Frames over time", _frames_over_time(claims)),
-        ("Top sensational cues per camp", _top_cues(folder, claims, frame_names)),
-        ("Baselines", _baselines(folder)),
-        ("Example distorted claims", _examples(claims)),
-    ]
-    body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>" for title, content in sections)
-    html = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>FrameCheck report</title>"
-        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}section{margin-bottom:2em}"
-        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style></head>"
-        f"<body><h1>FrameCheck report — {escape(folder.name)}</h1><p>{len(claims)} labeled claims from {escape(str(folder))}.</p>"
-        f"{body}</body></html>"
-    )
-    write_text_atomic(target, html)
-    mark_done(data, f"report-{folder.name}", print_)
-    summary = StageSummary("report", records_in=len(claims), records_out=len(sections))
-    summary.outputs.append(str(target))
-    return summary
+    name = "report"
+
+    def __init__(self, data: DataDir, dataset: str, release: Path | None = None):
+        super().__init__(data)
+        self.folder = release_folder(dataset, release)
+
+    def state_key(self) -> str:
+        return f"report-{self.folder.name}"
+
+    def inputs(self) -> list[Path]:
+        return [self.folder / "SHA256SUMS"]
+
+    def outputs(self) -> list[Path]:
+        return [self.data.reports_dir / f"report-{self.folder.name}.html"]
+
+    def run(self, ctx: StepContext) -> None:
+        folder, target = self.folder, self.outputs()[0]
+        loaded = load_release_frames(folder)
+        claims = pd.concat(loaded["frames"].values(), ignore_index=True)
+        frame_names = loaded["names"].get("frames", [])
+        claims["frames"] = claims["frames"].map(lambda ids: [frame_names[i] for i in ids] if ids is not None else [])
+        sections = [
+            ("Verdicts by camp", _stacked(claims, "verdict", "camp", "Verdict by camp")),
+            ("Distortion direction by camp", _stacked(claims, "distortion", "camp", "Distortion by camp")),
+            ("Verdicts by language", _stacked(claims, "verdict", "language", "Verdict by language")),
+            ("Frames over time", _frames_over_time(claims)),
+            ("Top sensational cues per camp", _top_cues(folder, claims, frame_names)),
+            ("Baselines", _baselines(folder)),
+            ("Example distorted claims", _examples(claims)),
+        ]
+        body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>" for title, content in sections)
+        html = (
+            "<!doctype html><html><head><meta charset='utf-8'><title>FrameCheck report</title>"
+            "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}section{margin-bottom:2em}"
+            "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style></head>"
+            f"<body><h1>FrameCheck report — {escape(folder.name)}</h1><p>{len(claims)} labeled claims from {escape(str(folder))}.</p>"
+            f"{body}</body></html>"
+        )
+        with ctx.atomic(target) as tmp:
+            tmp.write_text(html, encoding="utf-8")
+        ctx.summary.records_in, ctx.summary.records_out = len(claims), len(sections)
+        ctx.wrote(target)

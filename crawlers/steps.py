@@ -1,0 +1,92 @@
+"""The crawl stage's steps: a crawl of the registry's outlets (or of a local site), a replay
+of WARC files, and the import of a video transcript with its comments."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from crawlers.crawl import run_crawl
+from crawlers.replay import run_replay
+from crawlers.transcripts import import_transcript
+from pipelines.kernel.io import DataDir
+from pipelines.kernel.registry import Outlet, Registry
+from pipelines.kernel.step import Step, StepContext
+from pipelines.kernel.topic import TOPIC_FILE, load_topic
+
+
+class CrawlStep(Step):
+    """`framecheck crawl`. A crawl of a local site (the demo web, `--site-root`) with unchanged
+    site, registry, topic and options is skipped; a live crawl always runs (the web changes).
+    A crawl stopped before its end is not marked done: the next one resumes it."""
+
+    name = "crawl"
+
+    def __init__(self, data: DataDir, outlets: list[Outlet], registry_path: Path, *, site_root: Path | None = None,
+                 local_site: str | None = None, since: date | None = None, until: date | None = None,
+                 max_pages: int | None = None, overrides: dict | None = None, http_cache: bool = False):
+        super().__init__(data)
+        self.outlets, self.registry_path, self.site_root, self.local_site = outlets, registry_path, site_root, local_site
+        self.since, self.until, self.max_pages = since, until, max_pages
+        self.overrides, self.http_cache = overrides or {}, http_cache
+        self.skippable = site_root is not None
+
+    def inputs(self) -> list[Path]:
+        # an unfinished run's marker makes the fingerprint differ from a finished crawl's
+        return [p for p in (self.site_root, self.registry_path, TOPIC_FILE) if p] + [self._unfinished_marker()]
+
+    def params(self) -> dict:
+        return {"outlets": sorted(o.id for o in self.outlets), "since": self.since, "until": self.until,
+                "max": self.max_pages, "settings": self.overrides}
+
+    def outputs(self) -> list[Path]:
+        manifests = sorted(self.data.manifest_dir.glob("*.parquet"))
+        return manifests[-1:] or [self.data.manifest_dir / "no-manifest-yet"]
+
+    def _unfinished_marker(self) -> Path:
+        return self.data.state / "crawl-current-run"
+
+    def completed(self, ctx: StepContext) -> bool:
+        return not self._unfinished_marker().exists()
+
+    def run(self, ctx: StepContext) -> None:
+        run_crawl(self.data, ctx, self.outlets, local_site=self.local_site, since=self.since, until=self.until,
+                  max_pages=self.max_pages, overrides=self.overrides, http_cache=self.http_cache)
+
+
+class ReplayStep(Step):
+    """`framecheck crawl --from-warc`: the selected records of WARC files into a new run."""
+
+    name = "crawl"
+    skippable = False  # each replay is a new run of the archive
+
+    def __init__(self, data: DataDir, warcs: list[Path], outlets: list[Outlet]):
+        super().__init__(data)
+        self.warcs, self.outlets = warcs, outlets
+
+    def run(self, ctx: StepContext) -> None:
+        run_replay(self.data, self.warcs, self.outlets, load_topic(), ctx)
+
+
+class TranscriptStep(Step):
+    """`framecheck import-transcript`: a transcript and its comments → tables/transcripts.parquet."""
+
+    name = "import-transcript"
+
+    def __init__(self, data: DataDir, transcript: Path | None, comments: Path | None, info: Path | None, *,
+                 registry: Registry | None = None, **options):
+        super().__init__(data)
+        self.transcript, self.comments, self.info, self.registry, self.options = transcript, comments, info, registry, options
+
+    def inputs(self) -> list[Path]:
+        return [p for p in (self.transcript, self.comments, self.info) if p is not None]
+
+    def params(self) -> dict:
+        return {**self.options, "files": [str(p) for p in self.inputs()]}
+
+    def outputs(self) -> list[Path]:
+        return [self.data.table("transcripts")]
+
+    def run(self, ctx: StepContext) -> None:
+        ctx.absorb(import_transcript(self.data, self.transcript, self.comments, self.info, registry=self.registry,
+                                       **self.options))
