@@ -81,6 +81,56 @@ def test_file_objects_carry_relative_urls_and_the_files_sha256(release):
     assert "croissant.json" in sums
 
 
+def test_metadata_lists_every_parquet_file_with_its_sha256(release):
+    folder, _ = release
+    metadata = mlc.Dataset(jsonld=folder / "croissant.json").metadata
+    parquet = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in (folder / "data").rglob("*.parquet")}
+    assert {f.content_url: f.sha256 for f in metadata.file_objects} == parquet
+    assert {f.content_url: f.content_size for f in metadata.file_objects} == {
+        name: f"{(folder / name).stat().st_size} B" for name in parquet}
+    assert sorted(s.includes[0] for s in metadata.file_sets) == sorted(f"data/{c}/*.parquet" for c in ("articles", "claims", "facts", "spans"))
+
+
+def test_record_set_fields_are_the_parquet_columns(release):
+    import pyarrow.parquet as pq
+
+    folder, _ = release
+    metadata = mlc.Dataset(jsonld=folder / "croissant.json").metadata
+    record_sets = {r.id: r for r in metadata.record_sets}
+    checked = []
+    for config_dir in sorted((folder / "data").iterdir()):  # configs with rows (this fixture has no spans)
+        config = config_dir.name
+        columns = pq.read_schema(next(config_dir.glob("*.parquet"))).names
+        checked.append(config)
+        fields = record_sets[config].fields
+        assert [f.name for f in fields] == columns + ["split"], config
+        assert [f.source.extract.column for f in fields[:-1]] == columns, config
+    assert checked == ["articles", "claims", "facts"]
+    claims = {f.name: f for f in record_sets["claims"].fields}
+    types = {name: [t.split("/")[-1] for t in f.data_types] for name, f in claims.items()}
+    assert types["claim_id"] == ["Text"] and types["checkworthiness"] == ["Float"] and types["start"] == ["Integer"]
+    assert types["verdict"] == ["Integer"] and types["frames"] == ["Integer"] and claims["frames"].repeated
+    assert claims["evidence"].repeated and not claims["verdict"].repeated
+    assert "names in record set claims_verdict_names" in claims["verdict"].description
+
+
+def test_metadata_carries_license_citation_version_and_the_demo_note(release, tmp_path):
+    folder, tables = release
+    definition = load_definition()
+    metadata = mlc.Dataset(jsonld=folder / "croissant.json").metadata
+    assert metadata.license == ["https://creativecommons.org/licenses/by/4.0/"]
+    assert metadata.cite_as == definition.citation and metadata.version == definition.version
+    assert metadata.name == definition.name and metadata.description.startswith(definition.description)
+    assert metadata.description.endswith("DEMO BUILD: fictional outlets and articles, synthetic annotations; not real coverage.")
+    assert metadata.in_language == ["en", "zh"] and metadata.keywords == list(definition.tags)
+    assert [c.name for c in metadata.creators] == [definition.contact]
+    assert metadata.date_published is None  # the definition has none, and the build adds no date of its own
+    dated, _ = write_release(tables, replace(definition, date_published="2026-03-01", demo=False), load_schema(),
+                             tmp_path / "0.1.0", lambda s: "card\n")
+    doc = json.loads((dated / "croissant.json").read_text(encoding="utf-8"))
+    assert doc["datePublished"] == "2026-03-01" and "DEMO BUILD" not in doc["description"]
+
+
 def test_croissant_bytes_are_deterministic(release, tmp_path):
     folder, tables = release
     again, _ = write_release(tables, load_definition(), load_schema(), tmp_path / "0.1.0", lambda s: "card\n")

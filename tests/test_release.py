@@ -174,3 +174,74 @@ def test_killed_build_leaves_no_partial_release(inputs, tmp_path):
         write_release(tables, definition, load_schema(), releases / "0.1.0", lambda s: "card\n", extras=killed)
     assert list(releases.iterdir()) == [], "neither the release nor its temp folder is left"
     assert not (tmp_path / "scs" / "CHANGELOG.md").exists()
+
+
+# --- the dataset card's front matter ---------------------------------------------------
+
+
+def test_card_front_matter_states_configs_files_and_features(inputs, tmp_path):
+    from pipelines.kernel.releases import (
+        card_features,
+        class_label_names,
+        read_card_data,
+    )
+    from pipelines.release.tables import features
+
+    definition, tables = _tables(inputs)
+    schema = load_schema()
+    folder, _ = write_release(tables, definition, schema, tmp_path / "0.1.0", lambda s: "## Card body\n")
+    front = read_card_data(folder)
+    assert front["license"] == "cc-by-4.0" and front["annotations_creators"] == ["machine-generated"]  # demo definition
+    configs = {c["config_name"]: c for c in front["configs"]}
+    parquet = {p.relative_to(folder).as_posix() for p in (folder / "data").rglob("*.parquet")}
+    assert {f["path"] for c in configs.values() for f in c["data_files"]} == parquet
+    assert [name for name, c in configs.items() if c.get("default")] == ["claims"]
+    for config, feats in features(schema).items():
+        assert card_features(folder, config) == feats, config
+    info = {i["config_name"]: i for i in front["dataset_info"]}
+    assert sum(s["num_examples"] for s in info["claims"]["splits"]) == 61
+    names = class_label_names(card_features(folder, "claims"))
+    assert names == {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
+    text = (folder / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n") and text.endswith("\n---\n\n## Card body\n")
+
+
+@pytest.mark.parametrize("card, message", [
+    (None, "no dataset card"),
+    ("# A card without front matter\n", "no YAML front matter"),
+    ("---\nlicense: [cc-by-4.0\n---\n\n# Broken\n", "front matter does not parse"),
+    ("---\n- a list\n---\n", "front matter does not parse"),
+])
+def test_unreadable_cards_fail_naming_the_file(tmp_path, card, message):
+    from pipelines.kernel.releases import read_card_data
+
+    if card is not None:
+        (tmp_path / "README.md").write_text(card, encoding="utf-8")
+    with pytest.raises(FrameCheckError, match=message) as err:
+        read_card_data(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path / 'README.md'}: ")
+
+
+def test_card_without_the_claims_features_fails_naming_the_field(tmp_path):
+    from pipelines.kernel.releases import card_features
+
+    (tmp_path / "README.md").write_text("---\nlicense: mit\ndataset_info:\n- config_name: facts\n---\n", encoding="utf-8")
+    with pytest.raises(FrameCheckError, match=r"dataset_info\[config_name=claims\]\.features: missing"):
+        card_features(tmp_path, "claims")
+
+
+def test_push_checks_the_card_parses(inputs, tmp_path):
+    import hashlib
+
+    from pipelines.release import push_release
+
+    definition, tables = _tables(inputs)
+    folder, _ = write_release(tables, definition, load_schema(), tmp_path / "0.1.0", lambda s: "card\n")
+    assert push_release(folder, "org/name", dry_run=True).notes[-1].startswith("would create dataset repo org/name")
+    card = folder / "README.md"
+    card.write_text(card.read_text(encoding="utf-8").replace("license: cc-by-4.0", "license: [cc-by-4.0"), encoding="utf-8")
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    fixed = [f"{hashlib.sha256(card.read_bytes()).hexdigest()}  README.md" if line.endswith("  README.md") else line for line in sums]
+    (folder / "SHA256SUMS").write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    with pytest.raises(FrameCheckError, match=r"README\.md: the card's YAML front matter does not parse"):
+        push_release(folder, "org/name", dry_run=True)

@@ -10,8 +10,9 @@ import sys
 import textwrap
 
 import pytest
-import yaml
 from conftest import REPO, run_cli
+
+from pipelines.kernel.releases import card_features, read_card_data
 
 DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
 
@@ -29,9 +30,10 @@ def built(tmp_path_factory):
 
 
 def _card(folder):
-    text = (folder / "README.md").read_text(encoding="utf-8")
-    _, front, body = text.split("---\n", 2)
-    return yaml.safe_load(front), body
+    """(front matter, Markdown body) of the card, split by huggingface_hub as the Hub splits it."""
+    from huggingface_hub import DatasetCard
+
+    return read_card_data(folder), DatasetCard.load(folder / "README.md").text
 
 
 def test_two_builds_are_byte_identical(built):
@@ -77,7 +79,7 @@ def test_loads_in_a_fresh_process_as_the_card_states(built):
     for info in front["dataset_info"]:
         config = info["config_name"]
         assert loaded[config]["splits"] == {s["name"]: s["num_examples"] for s in info["splits"]}, config
-        assert Features.from_dict(loaded[config]["features"]) == Features._from_yaml_list(info["features"]), config
+        assert Features.from_dict(loaded[config]["features"]) == card_features(release, config), config
     assert set(loaded["claims"]["splits"]) == {"train", "validation", "test", "ood_test"}
     claims_features = Features.from_dict(loaded["claims"]["features"])
     assert claims_features["verdict"].names == ["accurate", "exaggerated", "misleading", "false", "unverifiable"]

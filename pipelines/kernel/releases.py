@@ -1,5 +1,6 @@
 """Releases as the later stages see them: the release definition (datasets/<name>/release.yaml)
-and reading a built release (its folder, its card's label names, its claims as frames)."""
+and reading a built release (its folder, its card's front matter and label names, its claims as
+frames). The card is read with huggingface_hub and its features with datasets, never by hand."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.kernel.config import DATASETS_DIR, Checker, load_yaml
 from pipelines.kernel.io import FrameCheckError
+
+if TYPE_CHECKING:
+    from datasets import Features
 
 
 def release_folder(dataset: str, release: Path | None) -> Path:
@@ -19,21 +24,58 @@ def release_folder(dataset: str, release: Path | None) -> Path:
     return folder
 
 
-def load_release_frames(folder: Path) -> dict:
-    """The claims config of a release as pandas frames per split, labels as names."""
-    import pandas as pd
+def read_card_data(folder: Path) -> dict:
+    """The YAML front matter of a release's dataset card, parsed by huggingface_hub (the Hub's own rules)."""
     import yaml
+    from huggingface_hub import DatasetCard
 
-    card = yaml.safe_load((folder / "README.md").read_text(encoding="utf-8").split("---")[1])
-    info = next(c for c in card["dataset_info"] if c["config_name"] == "claims")
-    names, scalar = {}, set()
-    for f in info["features"]:
-        spec = f.get("dtype") if isinstance(f.get("dtype"), dict) else f.get("list") if isinstance(f.get("list"), dict) else None
-        if spec and "class_label" in spec:
-            labels = spec["class_label"]["names"]
-            names[f["name"]] = [labels[k] for k in sorted(labels, key=int)]
-            if "dtype" in f:
-                scalar.add(f["name"])
+    path = folder / "README.md"
+    if not path.is_file():  # our own error: DatasetCard.load takes a missing path for a Hub repo id
+        raise FrameCheckError(f"{path}: no dataset card")
+    try:
+        data = DatasetCard.load(path).data.to_dict()
+    except (yaml.YAMLError, ValueError) as exc:
+        raise FrameCheckError(f"{path}: the card's YAML front matter does not parse ({exc})") from None
+    if not data:
+        raise FrameCheckError(f"{path}: no YAML front matter (a block between --- lines) at the top of the card")
+    return data
+
+
+def card_features(folder: Path, config: str) -> Features:
+    """The features of one config as the card's `dataset_info` states them, read by datasets itself."""
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
+    where = f"{folder / 'README.md'}: dataset_info[config_name={config}].features"
+    try:
+        info = DatasetInfosDict.from_dataset_card_data(DatasetCardData(**read_card_data(folder))).get(config)
+    except (KeyError, TypeError, ValueError) as exc:  # a feature spec datasets cannot read
+        raise FrameCheckError(f"{where}: not a datasets feature list ({exc!r})") from None
+    if info is None or info.features is None:
+        raise FrameCheckError(f"{where}: missing")
+    return info.features
+
+
+def class_label_names(features) -> dict[str, list[str]]:
+    """Class-label names per column, for ClassLabel columns and lists of ClassLabels."""
+    from datasets import ClassLabel, Sequence  # datasets' List is a Sequence
+
+    names = {}
+    for column, feature in features.items():
+        inner = feature.feature if isinstance(feature, Sequence) else feature
+        if isinstance(inner, ClassLabel):
+            names[column] = list(inner.names)
+    return names
+
+
+def load_release_frames(folder: Path) -> dict:
+    """The claims config of a release as pandas frames per split, scalar labels as names."""
+    import pandas as pd
+    from datasets import ClassLabel
+
+    features = card_features(folder, "claims")
+    names = class_label_names(features)
+    scalar = [column for column in names if isinstance(features[column], ClassLabel)]
     frames = {}
     for split_file in sorted((folder / "data" / "claims").glob("*.parquet")):
         frame = pd.read_parquet(split_file)

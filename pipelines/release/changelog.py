@@ -19,7 +19,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.kernel.releases import parse_version, release_version
+from pipelines.kernel.releases import (
+    card_features,
+    class_label_names,
+    parse_version,
+    release_version,
+)
 
 LABEL_KEYS = ("checkworthy", "verdict", "distortion", "frames", "evidence")
 _HEADING = re.compile(r"^## (\d+\.\d+\.\d+)\s*$", re.MULTILINE)
@@ -54,25 +59,10 @@ def _labels(row: dict, names: dict[str, list[str]]) -> dict:
     }
 
 
-def label_names_from_card(folder: Path) -> dict[str, list[str]]:
-    """Class-label names of the claims config, read from a release card's YAML front matter."""
-    import yaml
-
-    card = yaml.safe_load((folder / "README.md").read_text(encoding="utf-8").split("---")[1])
-    info = next(c for c in card["dataset_info"] if c["config_name"] == "claims")
-    names = {}
-    for feature in info["features"]:
-        spec = feature.get("dtype") if isinstance(feature.get("dtype"), dict) else feature.get("list")
-        if isinstance(spec, dict) and "class_label" in spec:
-            labels = spec["class_label"]["names"]
-            names[feature["name"]] = [labels[k] for k in sorted(labels, key=int)]
-    return names
-
-
 def claims_from_release(folder: Path) -> dict[str, dict]:
     import pyarrow.parquet as pq
 
-    names = label_names_from_card(folder)
+    names = class_label_names(card_features(folder, "claims"))
     rows = {p.stem: pq.read_table(p).to_pylist() for p in sorted((folder / "data" / "claims").glob("*.parquet"))}
     return claims_from_rows(rows, names)
 

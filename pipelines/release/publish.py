@@ -14,9 +14,7 @@ def push_release(release: Path, repo_id: str, dry_run: bool) -> StageSummary:
     """Upload a release folder to the Hub as a dataset repo and tag the commit with its version.
 
     The token comes from HF_TOKEN only; --dry-run needs neither a token nor the network."""
-    import yaml
-
-    from pipelines.kernel.releases import release_version
+    from pipelines.kernel.releases import read_card_data, release_version
 
     if not (release / "README.md").exists() or not (release / "SHA256SUMS").exists():
         raise FrameCheckError(f"{release}: not a release folder (README.md and SHA256SUMS expected)")
@@ -26,10 +24,7 @@ def push_release(release: Path, repo_id: str, dry_run: bool) -> StageSummary:
     _verify_sums(release)
     files = sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file())
     summary = StageSummary("release push", records_in=len(files))
-    try:
-        yaml.safe_load(release.joinpath("README.md").read_text(encoding="utf-8").split("---")[1])  # the card must parse
-    except (yaml.YAMLError, IndexError) as exc:
-        raise FrameCheckError(f"{release / 'README.md'}: the card's YAML front matter does not parse ({exc})") from None
+    read_card_data(release)  # the card's front matter must parse, as the Hub will parse it
     tag = f"v{version}"
     if dry_run:
         size = sum((release / f).stat().st_size for f in files)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 from pipelines.kernel.io import FrameCheckError
 from pipelines.kernel.label_schema import LabelSchema
@@ -358,8 +357,8 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
         (tmp / "CHANGELOG.md").write_text(changelog.release_changelog(definition.name, definition.version, entry, previous), encoding="utf-8")
         context["changelog"] = diff
 
-        front = _front_matter(definition, feats, split_info, data_files)
-        (tmp / "README.md").write_text("---\n" + front + "---\n\n" + _call_card(card_text_fn, split_info, context), encoding="utf-8")
+        _write_card(tmp / "README.md", _card_data(definition, feats, split_info, data_files),
+                    _call_card(card_text_fn, split_info, context))
         write_croissant(tmp, definition, feats, data_files, split_info)
         sums = "".join(f"{sha256_file(p)}  {p.relative_to(tmp).as_posix()}\n" for p in sorted(tmp.rglob("*")) if p.is_file())
         (tmp / "SHA256SUMS").write_text(sums, encoding="utf-8")
@@ -401,29 +400,42 @@ def _changed_files(old_sums: str, new_sums: str) -> str:
     return f"changed: {shown}" if changed else "no SHA256SUMS in the existing folder"
 
 
-def _front_matter(definition: ReleaseDefinition, feats: dict, split_info: dict, data_files: dict) -> str:
+def _card_data(definition: ReleaseDefinition, feats: dict, split_info: dict, data_files: dict):
+    """The card's front matter as huggingface_hub's DatasetCardData. `configs` and `dataset_info`
+    (what `load_dataset(folder, config)` reads) are written by datasets itself, as push_to_hub
+    writes them; datasets lists configs by name, and `default` marks claims as the default."""
+    from datasets import DatasetInfo, SplitDict
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCardData
+
     total = sum(s["num_examples"] for s in split_info.get("claims", []))
     size = "n<1K" if total < 1000 else "1K<n<10K" if total < 10000 else "10K<n<100K"
-    doc = {
-        "pretty_name": definition.pretty_name,
-        "license": definition.license,
-        "language": ["en", "zh"],
-        "multilinguality": "multilingual",
-        "size_categories": [size],
-        "task_categories": list(definition.task_categories),
-        "tags": list(definition.tags),
-        "annotations_creators": ["expert-generated"] if not definition.demo else ["machine-generated"],
-        "source_datasets": ["original"],
-        "configs": [
-            {"config_name": name, "data_files": files, **({"default": True} if name == "claims" else {})}
-            for name, files in data_files.items()
-        ],
-        "dataset_info": [
-            {"config_name": name, "features": feats[name]._to_yaml_list(), "splits": split_info[name]}
-            for name in data_files
-        ],
-    }
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    card_data = DatasetCardData(
+        pretty_name=definition.pretty_name,
+        license=definition.license,
+        language=["en", "zh"],
+        multilinguality="multilingual",
+        size_categories=[size],
+        task_categories=list(definition.task_categories),
+        tags=list(definition.tags),
+        annotations_creators=["expert-generated"] if not definition.demo else ["machine-generated"],
+        source_datasets=["original"],
+    )
+    MetadataConfigs({
+        name: {"data_files": files, **({"default": True} if name == "claims" else {})} for name, files in data_files.items()
+    }).to_dataset_card_data(card_data)
+    DatasetInfosDict({
+        name: DatasetInfo(features=feats[name], splits=SplitDict.from_split_dict(split_info[name])) for name in data_files
+    }).to_dataset_card_data(card_data)
+    return card_data
+
+
+def _write_card(path: Path, card_data, body: str) -> None:
+    """README.md: the front matter, then the card text (through DatasetCard, which checks it parses)."""
+    from huggingface_hub import DatasetCard
+
+    DatasetCard(f"---\n{card_data.to_yaml()}\n---\n\n{body}").save(path)
 
 
 def distribution(rows: list[dict], key: str, by: str, names: list[str]) -> dict[str, Counter]:
