@@ -42,12 +42,13 @@ def build_release(data: DataDir, dataset: str, out: Path | None, previous: Path 
     from pipelines.kernel.io import atomic_path
     from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
     from pipelines.kernel.registry import DEMO_REGISTRY, LIVE_REGISTRY
-    from pipelines.kernel.releases import load_definition
+    from pipelines.kernel.releases import check_ood_outlets, load_definition
     from pipelines.release.card import card_body
     from pipelines.release.changelog import dataset_changelog_path, find_previous
     from pipelines.release.tables import build_tables, write_release
 
     definition = load_definition(dataset)
+    check_ood_outlets(definition, (o.id for o in combined_registry(data)))
     target = (out or definition.default_out).resolve()
     prior = previous or find_previous(target, definition.version)
     inputs = [data.table("articles"), data.table("claims"), data.table("annotations"), definition.path, SCHEMA_FILE,
