@@ -52,6 +52,7 @@ _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac0
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")  # Han characters in Japanese or Korean text
 _SHORT: set[str] = set()  # pages whose text the extract stage would skip as too short
+_DEMO_OUTLETS = load_registry(DEMO_REGISTRY)  # demo pages carry their outlet id (extraction overrides)
 # the article-body container of each demo outlet's template
 _DEMO_BODY = ("cl-prose", "db-article__content", "story-body", "rm_txt_con", "essay-text")
 
@@ -92,7 +93,8 @@ def plain_our_options(body: bytes, url: str, outlet_id: str | None) -> str:
 
 
 def framecheck(body: bytes, url: str, outlet_id: str | None) -> str:
-    result = extract_html(body, url, "", outlet_id, min_chars=None)
+    extraction = _DEMO_OUTLETS.get(outlet_id).extraction if outlet_id else None
+    result = extract_html(body, url, "", extraction, min_chars=None)
     if isinstance(result, Skip):
         return ""
     if len(result.text) < MIN_CHARS["zh" if is_chinese(result.language) else "en"]:

@@ -51,7 +51,7 @@ def test_bad_value_names_field(tmp_path):
     bad = tmp_path / "outlets.yaml"
     bad.write_text("outlets:\n  - id: x\n    name: X\n    camp: martian\n    languages: [en]\n"
                    "    domains: [x.com]\n    discovery: [{type: rss, url: 'http://x.com/rss'}]\n")
-    with pytest.raises(ConfigError, match=r"outlets\[x\]\.camp: 'martian' is not one of"):
+    with pytest.raises(ConfigError, match=r"outlets\[0\]\.camp: 'martian' is not one of 'western', "):
         load_registry(bad)
 
 

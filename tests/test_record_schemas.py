@@ -6,7 +6,14 @@ from typing import Annotated
 import pyarrow as pa
 
 from pipelines.kernel.io import read_records, write_records
-from pipelines.kernel.records import SCHEMAS, Claim, CueSpan, EvidenceCandidate, FetchRecord, schema_of
+from pipelines.kernel.records import (
+    SCHEMAS,
+    Claim,
+    CueSpan,
+    EvidenceCandidate,
+    FetchRecord,
+    schema_of,
+)
 
 
 def test_every_table_schema_follows_its_dataclass_field_by_field():

@@ -233,7 +233,7 @@ def test_card_without_the_claims_features_fails_naming_the_field(tmp_path):
 def test_push_checks_the_card_parses(inputs, tmp_path):
     import hashlib
 
-    from pipelines.release import push_release
+    from pipelines.release.publish import push_release
 
     definition, tables = _tables(inputs)
     folder, _ = write_release(tables, definition, load_schema(), tmp_path / "0.1.0", lambda s: "card\n")

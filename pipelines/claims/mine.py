@@ -18,13 +18,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Literal
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipelines.claims.segment import split_sentences
-from pipelines.kernel.config import PIPELINES_DIR, Checker, load_yaml
+from pipelines.kernel.config import PIPELINES_DIR, ConfigModel, Regex, Text, load_config
 from pipelines.kernel.facts import FACTS_FILE, load_facts
 from pipelines.kernel.io import DataDir
 from pipelines.kernel.records import (
@@ -196,26 +196,45 @@ class CueLexicon:
         return tuple(kept)
 
 
+CueTerms = dict[Literal["en", "zh"], list[Text]]  # literal strings; en as whole words, zh as substrings
+
+
+class RegexCueModel(ConfigModel):
+    label: Literal[CUE_LABELS]
+    lang: Literal["en", "zh"] | None = None
+    pattern: Regex  # matched with re.IGNORECASE
+
+
+class CuesModel(ConfigModel):
+    """cues.<label>.<lang>: literal terms per label (fields in CUE_LABELS order, which is the
+    order patterns are tried in); cues.regex_patterns: regexes for what literals cannot cover."""
+
+    dystopia_reference: CueTerms = {}
+    sweeping_generalization: CueTerms = {}
+    loaded_word: CueTerms = {}
+    benign_frame: CueTerms = {}
+    regex_patterns: list[RegexCueModel] = []
+
+
+class CueFileModel(ConfigModel):
+    cues: CuesModel
+
+
+def _term_pattern(term: str, lang: str) -> re.Pattern:
+    term = term.translate(_QUOTE_FOLD)
+    if lang == "en":
+        return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.I)
+    return re.compile(re.escape(term), re.I)
+
+
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_FILE) -> CueLexicon:
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("cues",))
-    patterns = []
-    for label, by_lang in check.mapping(doc["cues"], "cues").items():
-        if label == "regex_patterns":
-            for i, item in enumerate(check.sequence(by_lang, "cues.regex_patterns")):
-                check.mapping(item, f"cues.regex_patterns[{i}]", required=("label", "pattern"))
-                check.string(item["label"], f"cues.regex_patterns[{i}].label", choices=CUE_LABELS)
-                patterns.append((re.compile(check.regex(item["pattern"], f"cues.regex_patterns[{i}].pattern").pattern, re.I), item["label"]))
-            continue
-        check.string(label, f"cues.{label}", choices=CUE_LABELS)
-        for lang, terms in check.mapping(by_lang, f"cues.{label}").items():
-            for term in check.sequence(terms, f"cues.{label}.{lang}"):
-                term = check.string(str(term), f"cues.{label}.{lang}").translate(_QUOTE_FOLD)
-                if lang == "en":
-                    patterns.append((re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.I), label))
-                else:
-                    patterns.append((re.compile(re.escape(term), re.I), label))
+    cues = load_config(path, CueFileModel).cues
+    patterns = [(_term_pattern(term, lang), label)
+                for label in CUE_LABELS
+                for lang, terms in getattr(cues, label).items()
+                for term in terms]
+    patterns += [(re.compile(item.pattern.pattern, re.I), item.label) for item in cues.regex_patterns]
     return CueLexicon(tuple(patterns))
 
 

@@ -6,8 +6,8 @@ Layers, from pure to I/O:
   reason) out. The page is parsed once (pipelines/extract/htmltree.py: trafilatura's tree, built
   faster) for trafilatura, which finds the main text and metadata (htmldate the date); our
   cleaning removes what it leaves of the page furniture (the headline and section label
-  above the text, editor lines below it); per-outlet overrides (pipelines/overrides.py)
-  fix the outlets whose pages still come out wrong.
+  above the text, editor lines below it); per-outlet overrides (an outlet's `extraction:`
+  in the registry YAML) fix the outlets whose pages still come out wrong.
 - `extract_page`: one archived response and its manifest row → an Article or a Skip.
 - `extract_fetch`: one manifest row → read from the WARC (a damaged record is a Skip) and
   extracted; `iter_extracted` does it for many rows, in one process or several.
@@ -41,7 +41,6 @@ from trafilatura.metadata import (
 )
 
 from pipelines.extract.htmltree import find_author, parse_html
-from pipelines.extract.overrides import Override, override_for
 from pipelines.kernel.io import (
     BATCH_ROWS,
     DataDir,
@@ -58,7 +57,12 @@ from pipelines.kernel.records import (
     article_id_for,
     from_row,
 )
-from pipelines.kernel.registry import Registry, combined_registry, registry_files
+from pipelines.kernel.registry import (
+    Override,
+    Registry,
+    combined_registry,
+    registry_files,
+)
 from pipelines.kernel.step import Step, StepContext
 from pipelines.kernel.text import detect_language, is_chinese, normalized_text_hash
 from pipelines.kernel.topic import TOPIC_FILE, Topic, load_topic
@@ -128,9 +132,10 @@ def is_garbled(html: str) -> bool:
     return _CONTROL_CHARS.search(sample) is not None and len(_CONTROL_CHARS.findall(sample)) > _CONTROL_SHARE * size
 
 
-def extract_html(body: bytes | str, url: str | None = None, content_type: str = "", outlet_id: str | None = None,
+def extract_html(body: bytes | str, url: str | None = None, content_type: str = "", override: Override | None = None,
                  min_chars: dict[str, int] | None = MIN_CHARS) -> Extracted | Skip:
-    """One page's main text and metadata, or the reason it yields none."""
+    """One page's main text and metadata, or the reason it yields none; `override` is the
+    page's outlet's extraction override (`Outlet.extraction`), if it has one."""
     where = url or ""
     if len(body) > MAX_BODY_BYTES:
         return Skip("too_large", where)
@@ -144,7 +149,6 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
         html = body
     if is_garbled(html):
         return Skip("binary_or_garbled", where)
-    override = override_for(outlet_id)
     try:
         tree = parse_html(html)
         if tree is None:
@@ -197,7 +201,7 @@ def extract_page(response: ArchivedResponse, fetch: FetchRecord, registry: Regis
     outlet = registry.for_url(url) or registry.for_url(fetch.url)
     if outlet is None:
         return Skip("unknown_outlet", url)
-    result = extract_html(response.body, url, response.headers.get("content-type", ""), outlet.id)
+    result = extract_html(response.body, url, response.headers.get("content-type", ""), outlet.extraction)
     if isinstance(result, Skip):
         return result
     return Article(

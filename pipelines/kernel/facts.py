@@ -5,8 +5,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pipelines.kernel.config import ANNOTATION_DIR, Checker, load_yaml
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.kernel.config import (
+    ANNOTATION_DIR,
+    ConfigModel,
+    PartialDate,
+    Text,
+    invalid,
+    load_config,
+    require_unique,
+)
 from pipelines.kernel.records import Fact, Source, to_row
 
 FACTS_FILE = ANNOTATION_DIR / "facts.yaml"
@@ -21,69 +32,92 @@ CATEGORIES = (
     "later_reforms",
 )
 STATUSES = ("verified", "partly_verified", "unverified", "disputed")
-_FACT_KEYS = ("id", "category", "title", "statement_en", "statement_zh", "valid_from", "valid_to", "status", "status_note", "sources")
-_DATE = r"\d{4}(-\d{2}(-\d{2})?)?"
 
 
-def _date(check: Checker, value, where: str) -> str | None:
-    if value is None:
-        return None
-    value = str(value)
-    if not re.fullmatch(_DATE, value):
-        check.fail(where, f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    return value
+class SourceModel(ConfigModel):
+    kind: Literal["primary", "secondary"]
+    title: Text | None = None
+    title_en: Text | None = None
+    title_zh: Text | None = None
+    issuer: Text | None = None
+    publisher: Text | None = None
+    author: Text | None = None
+    date: PartialDate | None = None
+    doc_number: Text | None = None
+    url: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_title(self):
+        if not (self.title_en or self.title):
+            raise invalid(("title",), "a source needs a title (title or title_en)")
+        return self
+
+
+class FactModel(ConfigModel):
+    id: Text
+    category: Literal[CATEGORIES]
+    title: Text | None = None
+    statement_en: Text
+    statement_zh: Text
+    valid_from: PartialDate | None = None
+    valid_to: PartialDate | None = None
+    status: Literal[STATUSES]
+    status_note: Text | None = None
+    sources: Annotated[list[SourceModel], Field(min_length=1)]
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"F\d{2,3}", value):
+            raise invalid((), f"{value!r} is not a fact id (F and two or three digits)")
+        return value
+
+    @field_validator("statement_zh")
+    @classmethod
+    def _chinese(cls, value: str) -> str:
+        if not re.search(r"[\u4e00-\u9fff]", value):
+            raise invalid((), "has no Chinese characters")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _one_primary(cls, sources: list[SourceModel]) -> list[SourceModel]:
+        if not any(s.kind == "primary" for s in sources):
+            raise invalid((), "needs at least one primary source")
+        return sources
+
+
+class FactBaseModel(ConfigModel):
+    facts: Annotated[list[FactModel], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        require_unique([f.id for f in self.facts], lambda i: ("facts", i, "id"), "fact id")
+        return self
+
+
+def _source(model: SourceModel) -> Source:
+    return Source(kind=model.kind, title=model.title_en or model.title, title_zh=model.title_zh,
+                  issuer=model.issuer or model.publisher, date=model.date, doc_number=model.doc_number, url=model.url)
+
+
+def _fact(model: FactModel) -> Fact:
+    return Fact(
+        fact_id=model.id,
+        category=model.category,
+        title=model.title or model.id,
+        statement_en=model.statement_en,
+        statement_zh=model.statement_zh,
+        valid_from=model.valid_from,
+        valid_to=model.valid_to,
+        status=model.status,
+        sources=tuple(_source(s) for s in model.sources),
+    )
 
 
 @lru_cache(maxsize=4)
 def load_facts(path: Path = FACTS_FILE) -> tuple[Fact, ...]:
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("facts",))
-    facts, seen = [], set()
-    for i, raw in enumerate(check.sequence(doc["facts"], "facts", min_len=1)):
-        where = f"facts[{i}]"
-        check.mapping(raw, where, required=("id", "category", "statement_en", "statement_zh", "status", "sources"), allowed=_FACT_KEYS)
-        fid = check.string(raw["id"], f"{where}.id", pattern=r"F\d{2,3}")
-        if fid in seen:
-            check.fail(f"{where}.id", f"duplicate fact id {fid}")
-        seen.add(fid)
-        where = f"facts[{fid}]"
-        zh = check.string(raw["statement_zh"], f"{where}.statement_zh")
-        if not re.search(r"[\u4e00-\u9fff]", zh):
-            check.fail(f"{where}.statement_zh", "has no Chinese characters")
-        sources = []
-        for j, src in enumerate(check.sequence(raw["sources"], f"{where}.sources", 1)):
-            sw = f"{where}.sources[{j}]"
-            check.mapping(src, sw, required=("kind",))
-            kind = check.string(src["kind"], f"{sw}.kind", choices=("primary", "secondary"))
-            title = src.get("title_en") or src.get("title")
-            check.string(title, f"{sw}.title")
-            sources.append(
-                Source(
-                    kind=kind,
-                    title=title,
-                    title_zh=src.get("title_zh"),
-                    issuer=src.get("issuer") or src.get("publisher"),
-                    date=str(src["date"]) if src.get("date") else None,
-                    doc_number=src.get("doc_number"),
-                    url=src.get("url"),
-                )
-            )
-        if not any(s.kind == "primary" for s in sources):
-            check.fail(f"{where}.sources", "needs at least one primary source")
-        facts.append(
-            Fact(
-                fact_id=fid,
-                category=check.string(raw["category"], f"{where}.category", choices=CATEGORIES),
-                title=str(raw.get("title") or fid),
-                statement_en=check.string(raw["statement_en"], f"{where}.statement_en"),
-                statement_zh=zh,
-                valid_from=_date(check, raw.get("valid_from"), f"{where}.valid_from"),
-                valid_to=_date(check, raw.get("valid_to"), f"{where}.valid_to"),
-                status=check.string(raw["status"], f"{where}.status", choices=STATUSES),
-                sources=tuple(sources),
-            )
-        )
-    return tuple(facts)
+    return tuple(_fact(f) for f in load_config(path, FactBaseModel).facts)
 
 
 def fact_ids(path: Path = FACTS_FILE) -> set[str]:

@@ -4,11 +4,23 @@ baselines all read their fields from here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pipelines.kernel.config import ANNOTATION_DIR, Checker, load_yaml
+import pydantic
+from pydantic import BeforeValidator, field_validator, model_validator
+
+from pipelines.kernel.config import (
+    ANNOTATION_DIR,
+    ConfigModel,
+    Text,
+    invalid,
+    load_config,
+    require_unique,
+)
 
 SCHEMA_FILE = ANNOTATION_DIR / "label_schema.yaml"
 KINDS = ("single", "multi", "spans", "evidence", "text")
@@ -46,29 +58,88 @@ class LabelSchema:
         return self.field(name).names
 
 
+# --- The schema file's models -----------------------------------------------------------
+
+
+def _hotkey_text(value: Any) -> Any:
+    """A hotkey may be written as a bare digit (`hotkey: 1`); true/false stay errors."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ChoiceModel(ConfigModel):
+    value: Text
+    hint: str = ""
+    hotkey: Annotated[Text, BeforeValidator(_hotkey_text)] | None = None
+
+
+class FieldModel(ConfigModel):
+    name: Text
+    kind: Literal[KINDS]
+    title: Text | None = None
+    choices: list[ChoiceModel] = []
+    required: bool = False
+    # {field: value}: required when that other field has that value
+    required_if: Annotated[dict[Text, Text], pydantic.Field(min_length=1, max_length=1)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z_]+", value):
+            raise invalid((), f"{value!r} is not a field name (lowercase letters and '_')")
+        return value
+
+    @property
+    def names(self) -> list[str]:
+        return [c.value for c in self.choices]
+
+    @model_validator(mode="after")
+    def _choices(self):
+        if self.kind in ("single", "multi", "spans") and not self.choices:
+            raise invalid(("choices",), f"a {self.kind} field needs choices")
+        require_unique(self.names, lambda j: ("choices", j, "value"), "choice")
+        return self
+
+
+class LabelSchemaModel(ConfigModel):
+    version: int = 1
+    fields: Annotated[list[FieldModel], pydantic.Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_names(self):
+        require_unique([f.name for f in self.fields], lambda i: ("fields", i, "name"), "field")
+        return self
+
+    @model_validator(mode="after")
+    def _required_if_names_a_choice(self):
+        by_name = {field.name: field for field in self.fields}
+        for i, field in enumerate(self.fields):
+            for other, value in (field.required_if or {}).items():
+                where = ("fields", i, "required_if", other)
+                if other not in by_name:
+                    raise invalid(where, f"unknown field {other!r} (fields: {', '.join(by_name)})")
+                if value not in by_name[other].names:
+                    raise invalid(where, f"{value!r} is not a choice of {other} ({', '.join(by_name[other].names)})")
+        return self
+
+    @model_validator(mode="after")
+    def _unique_hotkeys(self):
+        owner: dict[str, str] = {}  # hotkey → the choice it belongs to
+        for i, field in enumerate(self.fields):
+            for j, choice in enumerate(field.choices):
+                if choice.hotkey is not None and choice.hotkey in owner:
+                    raise invalid(("fields", i, "choices", j, "hotkey"),
+                                  f"hotkey {choice.hotkey!r} used twice (also {owner[choice.hotkey]})")
+                if choice.hotkey is not None:
+                    owner[choice.hotkey] = f"{field.name}: {choice.value}"
+        return self
+
+
+def _field(model: FieldModel) -> Field:
+    choices = tuple(Choice(c.value, c.hint, c.hotkey) for c in model.choices)
+    required_if = next(iter(model.required_if.items())) if model.required_if else None
+    return Field(model.name, model.kind, model.title or model.name, choices, model.required, required_if)
+
+
 @lru_cache(maxsize=4)
 def load_schema(path: Path = SCHEMA_FILE) -> LabelSchema:
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("fields",), allowed=("version", "fields"))
-    fields, hotkeys = [], set()
-    for i, raw in enumerate(check.sequence(doc["fields"], "fields", 1)):
-        where = f"fields[{i}]"
-        check.mapping(raw, where, required=("name", "kind"), allowed=("name", "kind", "title", "choices", "required", "required_if"))
-        name = check.string(raw["name"], f"{where}.name", pattern=r"[a-z_]+")
-        kind = check.string(raw["kind"], f"{where}.kind", choices=KINDS)
-        choices = []
-        for j, c in enumerate(raw.get("choices") or []):
-            check.mapping(c, f"fields[{name}].choices[{j}]", required=("value",), allowed=("value", "hint", "hotkey"))
-            hotkey = str(c["hotkey"]) if c.get("hotkey") is not None else None
-            if hotkey and hotkey in hotkeys:
-                check.fail(f"fields[{name}].choices[{j}].hotkey", f"hotkey {hotkey!r} used twice")
-            hotkeys.add(hotkey)
-            choices.append(Choice(str(c["value"]), str(c.get("hint", "")), hotkey))
-        if kind in ("single", "multi", "spans") and not choices:
-            check.fail(f"fields[{name}].choices", "a choice field needs choices")
-        req_if = raw.get("required_if")
-        fields.append(
-            Field(name, kind, str(raw.get("title", name)), tuple(choices), bool(raw.get("required", False)),
-                  tuple(next(iter(req_if.items()))) if req_if else None)
-        )
-    return LabelSchema(tuple(fields))
+    return LabelSchema(tuple(_field(f) for f in load_config(path, LabelSchemaModel).fields))

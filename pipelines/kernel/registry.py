@@ -1,20 +1,40 @@
-"""The outlet registry: which outlets exist, their camp, languages, domains and how to
-discover their articles. Data lives in YAML (crawlers/outlets.yaml for the live web,
-demo/site/outlets.yaml for the embedded demo web)."""
+"""The outlet registry: which outlets exist, their camp, languages, domains, how to
+discover their articles and, for a few, how extraction departs from the generic path. Data
+lives in YAML (crawlers/outlets.yaml for the live web, demo/site/outlets.yaml for the
+embedded demo web), validated by the models below."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pipelines.kernel.config import CRAWLERS_DIR, DEMO_DIR, Checker, load_yaml
+from lxml import etree
+from pydantic import (
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from pipelines.kernel.config import (
+    CRAWLERS_DIR,
+    DEMO_DIR,
+    ConfigModel,
+    Regex,
+    Text,
+    invalid,
+    load_config,
+    require_text,
+    require_unique,
+)
 
 CAMPS = ("western", "chinese_state", "chinese_commercial", "hong_kong", "reference")
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 DISCOVERY_TYPES = ("news_sitemap", "sitemap", "rss", "atom", "search", "listing")
-OUTLET_KEYS = ("id", "name", "country", "camp", "languages", "domains", "redistribute", "discovery", "allow", "deny", "notes", "verified", "follow")
 
 LIVE_REGISTRY = CRAWLERS_DIR / "outlets.yaml"
 DEMO_REGISTRY = DEMO_DIR / "site" / "outlets.yaml"
@@ -24,6 +44,23 @@ DEMO_REGISTRY = DEMO_DIR / "site" / "outlets.yaml"
 class Discovery:
     type: str
     url: str
+
+
+@dataclass(frozen=True)
+class Override:
+    """Per-outlet extraction overrides (an outlet's `extraction:` in the registry), for outlets
+    whose pages come out wrong with the generic path (trafilatura plus the extract stage's
+    cleaning). `why` says what was wrong, so the entry can go when the templates change.
+    - prune_xpath: page nodes removed before extraction (boilerplate trafilatura keeps);
+    - drop_lines: regexes; extracted lines they match are dropped;
+    - author_xpath: read the author from this node where trafilatura finds none, with an
+      optional author_pattern whose first group is the name."""
+
+    why: str
+    prune_xpath: tuple[str, ...] = ()
+    drop_lines: tuple[re.Pattern, ...] = ()
+    author_xpath: str | None = None
+    author_pattern: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +76,7 @@ class Outlet:
     allow: tuple[re.Pattern, ...]
     deny: tuple[re.Pattern, ...]
     follow: tuple[re.Pattern, ...]  # listing pages worth following (pagination, sections)
+    extraction: Override | None = None
 
     def owns(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -93,46 +131,119 @@ class Registry:
         return chosen
 
 
+# --- The registry file's models ----------------------------------------------------------
+
+
+def _xpath(value: Any) -> str:
+    text = require_text(value)
+    try:
+        etree.XPath(text)
+    except etree.XPathError as exc:
+        raise invalid((), f"invalid XPath {text!r}: {exc}") from None
+    return text
+
+
+XPath = Annotated[str, PlainValidator(_xpath)]
+
+
+class ExtractionModel(ConfigModel):
+    why: Text
+    prune_xpath: list[XPath] = []
+    drop_lines: list[Regex] = []
+    author_xpath: XPath | None = None
+    author_pattern: Regex | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.author_pattern is not None and self.author_xpath is None:
+            raise invalid(("author_pattern",), "needs an author_xpath to search")
+        if self.author_pattern is not None and self.author_pattern.groups < 1:
+            raise invalid(("author_pattern",), "needs a group: its first group is the author's name")
+        if not (self.prune_xpath or self.drop_lines or self.author_xpath):
+            raise invalid((), "changes nothing: give prune_xpath, drop_lines or author_xpath")
+        return self
+
+
+class DiscoveryModel(ConfigModel):
+    type: Literal[DISCOVERY_TYPES]
+    url: Text
+    verified: bool = True
+    notes: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _search_has_query(cls, url: str, info: ValidationInfo) -> str:
+        if info.data.get("type") == "search" and "{query}" not in url:
+            raise invalid((), "a search URL template needs a {query} placeholder")
+        return url
+
+
+class OutletModel(ConfigModel):
+    id: Text
+    name: Text
+    country: str = ""
+    camp: Literal[CAMPS]
+    languages: Annotated[list[Literal[LANGUAGES]], Field(min_length=1)]
+    domains: Annotated[list[Text], Field(min_length=1)]
+    redistribute: bool = False
+    discovery: Annotated[list[DiscoveryModel], Field(min_length=1)]
+    allow: list[Regex] | None = None  # none given: every URL of the outlet's domains
+    deny: list[Regex] | None = None
+    follow: list[Regex] | None = None
+    notes: str = ""
+    verified: bool = True
+    extraction: ExtractionModel | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9-]+", value):
+            raise invalid((), f"{value!r} is not an outlet id (lowercase letters, digits and '-')")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Z]{2}", value):
+            raise invalid((), f"{value!r} is not a two-letter country code (ISO 3166-1 alpha-2)")
+        return value
+
+
+class RegistryModel(ConfigModel):
+    outlets: Annotated[list[OutletModel], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        require_unique([o.id for o in self.outlets], lambda i: ("outlets", i, "id"), "outlet id")
+        return self
+
+
+def _override(model: ExtractionModel | None) -> Override | None:
+    if model is None:
+        return None
+    return Override(why=model.why, prune_xpath=tuple(model.prune_xpath), drop_lines=tuple(model.drop_lines),
+                    author_xpath=model.author_xpath, author_pattern=model.author_pattern)
+
+
+def _outlet(model: OutletModel) -> Outlet:
+    return Outlet(
+        id=model.id,
+        name=model.name,
+        country=model.country,
+        camp=model.camp,
+        languages=tuple(model.languages),
+        domains=tuple(d.lower() for d in model.domains),
+        redistribute=model.redistribute,
+        discovery=tuple(Discovery(d.type, d.url) for d in model.discovery),
+        allow=tuple(model.allow or [re.compile(".*")]),
+        deny=tuple(model.deny or ()),
+        follow=tuple(model.follow or ()),
+        extraction=_override(model.extraction),
+    )
+
+
 def load_registry(path: Path = LIVE_REGISTRY) -> Registry:
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("outlets",))
-    outlets, seen = [], set()
-    for i, raw in enumerate(check.sequence(doc["outlets"], "outlets", min_len=1)):
-        where = f"outlets[{i}]"
-        check.mapping(raw, where, required=("id", "name", "camp", "languages", "domains", "discovery"), allowed=OUTLET_KEYS)
-        oid = check.string(raw["id"], f"{where}.id", pattern=r"[a-z0-9-]+")
-        if oid in seen:
-            check.fail(f"{where}.id", f"duplicate outlet id {oid!r}")
-        seen.add(oid)
-        where = f"outlets[{oid}]"
-        langs = tuple(check.string(v, f"{where}.languages", choices=LANGUAGES) for v in check.sequence(raw["languages"], f"{where}.languages", 1))
-        discovery = []
-        for j, d in enumerate(check.sequence(raw["discovery"], f"{where}.discovery", 1)):
-            check.mapping(d, f"{where}.discovery[{j}]", required=("type", "url"), allowed=("type", "url", "verified", "notes"))
-            dtype = check.string(d["type"], f"{where}.discovery[{j}].type", choices=DISCOVERY_TYPES)
-            url = check.string(d["url"], f"{where}.discovery[{j}].url")
-            if dtype == "search" and "{query}" not in url:
-                check.fail(f"{where}.discovery[{j}].url", "a search URL template needs a {query} placeholder")
-            discovery.append(Discovery(dtype, url))
-        redistribute = raw.get("redistribute", False)
-        if not isinstance(redistribute, bool):
-            check.fail(f"{where}.redistribute", "expected true or false")
-        outlets.append(
-            Outlet(
-                id=oid,
-                name=check.string(raw["name"], f"{where}.name"),
-                country=str(raw.get("country", "")),
-                camp=check.string(raw["camp"], f"{where}.camp", choices=CAMPS),
-                languages=langs,
-                domains=tuple(check.string(d, f"{where}.domains").lower() for d in check.sequence(raw["domains"], f"{where}.domains", 1)),
-                redistribute=redistribute,
-                discovery=tuple(discovery),
-                allow=tuple(check.regex(p, f"{where}.allow") for p in raw.get("allow") or [".*"]),
-                deny=tuple(check.regex(p, f"{where}.deny") for p in raw.get("deny") or []),
-                follow=tuple(check.regex(p, f"{where}.follow") for p in raw.get("follow") or []),
-            )
-        )
-    return Registry(outlets, path)
+    return Registry([_outlet(o) for o in load_config(path, RegistryModel).outlets], path)
 
 
 def remember_registry(data, path: Path) -> Path:

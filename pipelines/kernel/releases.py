@@ -8,9 +8,19 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Iterable
 
-from pipelines.kernel.config import DATASETS_DIR, Checker, load_yaml
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.kernel.config import (
+    DATASETS_DIR,
+    ConfigModel,
+    IsoDate,
+    Text,
+    config_error,
+    invalid,
+    load_config,
+)
 from pipelines.kernel.io import FrameCheckError
 
 if TYPE_CHECKING:
@@ -71,6 +81,7 @@ def class_label_names(features) -> dict[str, list[str]]:
 def load_release_frames(folder: Path) -> dict:
     """The claims config of a release as pandas frames per split, scalar labels as names."""
     import pandas as pd
+
     from datasets import ClassLabel
 
     features = card_features(folder, "claims")
@@ -88,12 +99,6 @@ def load_release_frames(folder: Path) -> dict:
 
 DEFAULT_DATASET = "scs-framing"
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-
-
-_RELEASE_KEYS = (
-    "name", "pretty_name", "version", "license", "description", "citation", "contact", "demo",
-    "split", "homepage", "task_categories", "tags", "date_published", "hub_repo",
-)
 
 
 @dataclass(frozen=True)
@@ -125,37 +130,92 @@ class ReleaseDefinition:
         return self.folder / "releases" / self.version
 
 
+# --- The release definition's models -----------------------------------------------------
+
+Ratio = Annotated[float, Field(ge=0, le=1)]
+
+
+class RatiosModel(ConfigModel):
+    train: Ratio
+    validation: Ratio
+    test: Ratio
+
+    @model_validator(mode="after")
+    def _add_up_to_one(self):
+        total = self.train + self.validation + self.test
+        if abs(total - 1) > 1e-6:
+            raise invalid((), f"must add up to 1, got {total:g}")
+        return self
+
+
+class SplitModel(ConfigModel):
+    seed: Annotated[int, Field(ge=0)] = 0
+    ratios: RatiosModel = RatiosModel(train=0.7, validation=0.15, test=0.15)
+    ood_outlets: list[Text] = []  # outlet ids held out as an out-of-distribution test split
+
+
+class ReleaseModel(ConfigModel):
+    name: Text
+    pretty_name: Text | None = None
+    version: Text
+    license: Text
+    description: Text
+    citation: str = ""
+    contact: str = ""
+    demo: bool = False
+    split: SplitModel = SplitModel()
+    homepage: str = ""
+    task_categories: list[Text] = []
+    tags: list[Text] = []
+    date_published: IsoDate | None = None
+    hub_repo: str = ""
+
+    @field_validator("version")
+    @classmethod
+    def _semantic_version(cls, value: str) -> str:
+        if not _VERSION.match(value):
+            raise invalid((), f"{value!r} is not a version (MAJOR.MINOR.PATCH, e.g. 0.1.0)")
+        return value
+
+    @field_validator("hub_repo")
+    @classmethod
+    def _hub_repo(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+            raise invalid((), f"{value!r} is not a Hub repository id (ORG/NAME)")
+        return value
+
+
 def load_definition(name: str = DEFAULT_DATASET, datasets_dir: Path = DATASETS_DIR) -> ReleaseDefinition:
     path = datasets_dir / name / "release.yaml"
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("name", "version", "license", "description"), allowed=_RELEASE_KEYS)
-    check.string(doc["version"], "version", pattern=r"\d+\.\d+\.\d+")
-    split = check.mapping(doc.get("split") or {}, "split", allowed=("seed", "ratios", "ood_outlets"))
-    ratios = split.get("ratios") or {"train": 0.7, "validation": 0.15, "test": 0.15}
-    check.mapping(ratios, "split.ratios", required=("train", "validation", "test"), allowed=("train", "validation", "test"))
-    if doc.get("date_published") is not None:
-        check.string(str(doc["date_published"]), "date_published", pattern=r"\d{4}-\d{2}-\d{2}")
-    if abs(sum(ratios.values()) - 1) > 1e-6:
-        check.fail("split.ratios", f"must add up to 1, got {sum(ratios.values())}")
+    doc = load_config(path, ReleaseModel)
+    ratios = doc.split.ratios
     return ReleaseDefinition(
         path=path,
-        name=doc["name"],
-        pretty_name=doc.get("pretty_name", doc["name"]),
-        version=doc["version"],
-        license=doc["license"],
-        description=doc["description"].strip(),
-        citation=(doc.get("citation") or "").strip(),
-        contact=doc.get("contact", ""),
-        demo=bool(doc.get("demo", False)),
-        seed=int(split.get("seed", 0)),
-        ratios=ratios,
-        ood_outlets=tuple(split.get("ood_outlets") or ()),
-        task_categories=tuple(doc.get("task_categories") or ("text-classification",)),
-        tags=tuple(doc.get("tags") or ()),
-        homepage=str(doc.get("homepage") or ""),
-        date_published=str(doc.get("date_published") or ""),
-        hub_repo=str(doc.get("hub_repo") or ""),
+        name=doc.name,
+        pretty_name=doc.pretty_name or doc.name,
+        version=doc.version,
+        license=doc.license,
+        description=doc.description.strip(),
+        citation=doc.citation.strip(),
+        contact=doc.contact,
+        demo=doc.demo,
+        seed=doc.split.seed,
+        ratios={"train": ratios.train, "validation": ratios.validation, "test": ratios.test},
+        ood_outlets=tuple(doc.split.ood_outlets),
+        task_categories=tuple(doc.task_categories or ("text-classification",)),
+        tags=tuple(doc.tags),
+        homepage=doc.homepage,
+        date_published=doc.date_published or "",
+        hub_repo=doc.hub_repo,
     )
+
+
+def check_ood_outlets(definition: ReleaseDefinition, outlet_ids: Iterable[str]) -> None:
+    """Every held-out outlet must be one the registries know: a misspelt id would hold out nothing."""
+    known = set(outlet_ids)
+    for i, outlet_id in enumerate(definition.ood_outlets):
+        if outlet_id not in known:
+            raise config_error(definition.path, f"split.ood_outlets[{i}]", f"unknown outlet {outlet_id!r}")
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:

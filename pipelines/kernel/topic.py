@@ -9,8 +9,11 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pipelines.kernel.config import CRAWLERS_DIR, Checker, load_yaml
+from pydantic import Field
+
+from pipelines.kernel.config import CRAWLERS_DIR, ConfigModel, Text, load_config
 from pipelines.kernel.text import CJK
 
 TOPIC_FILE = CRAWLERS_DIR / "topic.yaml"
@@ -93,25 +96,30 @@ def _compile(term: str, lang: str) -> re.Pattern:
     return re.compile(re.escape(term))
 
 
+TopicLanguage = Literal["en", "zh"]  # English terms match as whole words, Chinese as substrings
+
+
+class TermGroupModel(ConfigModel):
+    weight: float
+    terms: Annotated[list[Text], Field(min_length=1)]
+
+
+class TopicModel(ConfigModel):
+    topic: Text
+    min_score: float
+    title_weight: float = 1
+    terms: dict[TopicLanguage, dict[str, TermGroupModel]]
+    search_queries: dict[TopicLanguage, list[Text]] = {}
+
+
 @lru_cache(maxsize=4)
 def load_topic(path: Path = TOPIC_FILE) -> Topic:
-    check = Checker(path)
-    doc = check.mapping(load_yaml(path), "(top)", required=("topic", "min_score", "terms"))
-    patterns = []
-    for lang, groups in check.mapping(doc["terms"], "terms").items():
-        for group, spec in check.mapping(groups, f"terms.{lang}").items():
-            where = f"terms.{lang}.{group}"
-            check.mapping(spec, where, required=("weight", "terms"))
-            weight = spec["weight"]
-            if not isinstance(weight, (int, float)):
-                check.fail(f"{where}.weight", "expected a number")
-            for term in check.sequence(spec["terms"], f"{where}.terms", 1):
-                term = check.string(term, f"{where}.terms")
-                patterns.append((_compile(term, "en" if lang == "en" else "zh"), float(weight), term))
-    return Topic(
-        name=doc["topic"],
-        min_score=float(doc["min_score"]),
-        title_weight=float(doc.get("title_weight", 1)),
-        patterns=tuple(patterns),
-        search_queries=doc.get("search_queries") or {},
+    doc = load_config(path, TopicModel)
+    patterns = tuple(
+        (_compile(term, lang), group.weight, term)
+        for lang, groups in doc.terms.items()
+        for group in groups.values()
+        for term in group.terms
     )
+    return Topic(name=doc.topic, min_score=doc.min_score, title_weight=doc.title_weight, patterns=patterns,
+                 search_queries=doc.search_queries)

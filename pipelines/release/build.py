@@ -20,7 +20,7 @@ from pipelines.kernel.io import DataDir, atomic_path, read_records
 from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
 from pipelines.kernel.records import Annotation, Article, Claim
 from pipelines.kernel.registry import combined_registry, registry_files
-from pipelines.kernel.releases import load_definition
+from pipelines.kernel.releases import check_ood_outlets, load_definition
 from pipelines.kernel.step import Step, StepContext
 from pipelines.release.card import card_body
 from pipelines.release.changelog import dataset_changelog_path, find_previous
@@ -62,12 +62,13 @@ class BuildReleaseStep(Step):
 
     def run(self, ctx: StepContext) -> None:
         data, definition, summary = self.data, self.definition, ctx.summary
+        redistribute = {o.id: o.redistribute for o in combined_registry(data)}
+        check_ood_outlets(definition, redistribute)
         schema = load_schema()
         articles = read_records(data.table("articles"), Article)
         claims = read_records(data.table("claims"), Claim)
         annotations = read_records(data.table("annotations"), Annotation)
         gold = gold_labels(annotations)
-        redistribute = {o.id: o.redistribute for o in combined_registry(data)}
         tables = build_tables(definition, schema, articles, claims, gold, load_facts(), redistribute)
         released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
         agreement = agreement_report([a for a in annotations if a.claim_id in released],

@@ -404,10 +404,11 @@ def _card_data(definition: ReleaseDefinition, feats: dict, split_info: dict, dat
     """The card's front matter as huggingface_hub's DatasetCardData. `configs` and `dataset_info`
     (what `load_dataset(folder, config)` reads) are written by datasets itself, as push_to_hub
     writes them; datasets lists configs by name, and `default` marks claims as the default."""
-    from datasets import DatasetInfo, SplitDict
     from datasets.info import DatasetInfosDict
     from datasets.utils.metadata import MetadataConfigs
     from huggingface_hub import DatasetCardData
+
+    from datasets import DatasetInfo, SplitDict
 
     total = sum(s["num_examples"] for s in split_info.get("claims", []))
     size = "n<1K" if total < 1000 else "1K<n<10K" if total < 10000 else "10K<n<100K"
