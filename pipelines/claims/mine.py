@@ -33,7 +33,7 @@ from pipelines.kernel.records import (
     Fact,
     claim_id_for,
 )
-from pipelines.kernel.text import detect_language, is_chinese
+from pipelines.kernel.text import detect_language, is_chinese, language_skip_reason
 from pipelines.kernel.topic import Topic
 
 CUES_FILE = PIPELINES_DIR / "claims" / "cues.yaml"
@@ -324,9 +324,10 @@ def _paragraph_mentions(text: str, topic: Topic, in_context: bool) -> list[tuple
 
 
 def sentence_language(sentence: str, document_language: str) -> str:
-    """A Chinese comment under an English video is Chinese; a sentence of names and
-    figures has the document's language."""
-    if not re.search(r"[A-Za-z\u3400-\u9fff]", sentence):
+    """A Chinese comment under an English video is Chinese, a Japanese or Korean one is
+    Japanese or Korean; a sentence without letters (names' initials aside: figures,
+    dates) has the document's language."""
+    if not re.search(r"[^\W\d_]", sentence):
         return document_language
     return detect_language(sentence)
 
@@ -351,6 +352,8 @@ def mine_text(text: str, topic: Topic, cues: CueLexicon, language: str | None = 
         if not (paragraph_ok or mentions_scs(sentence, topic)):
             continue
         lang = sentence_language(sentence, language)
+        if language_skip_reason(lang):  # the check-worthiness signals are English and Chinese only
+            continue
         score = checkworthiness(sentence, lang)
         if score < min_score:
             continue
@@ -416,6 +419,10 @@ def run_claims(sources: list[Path], target: Path, topic: Topic, cues: CueLexicon
         for article in (progress(articles, total) if progress else articles):
             if article.duplicate_of:
                 summary.skip("syndicated_copy")
+                continue
+            unsupported = language_skip_reason(article.language)  # from a table written before the check
+            if unsupported:
+                summary.skip(unsupported)
                 continue
             mined_from += 1
             for claim in mine_articles([article], topic, cues, retriever, min_score, k):

@@ -61,7 +61,12 @@ from pipelines.kernel.records import (
     from_row,
 )
 from pipelines.kernel.registry import Registry
-from pipelines.kernel.text import detect_language, is_chinese, normalized_text_hash
+from pipelines.kernel.text import (
+    detect_language,
+    is_chinese,
+    language_skip_reason,
+    normalized_text_hash,
+)
 from pipelines.kernel.topic import Topic
 from pipelines.kernel.warc import ArchivedResponse, read_response, sha256_hex
 
@@ -162,6 +167,9 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
     title = (meta.title or "").strip()
     text = clean_text(doc.text, title, override)
     language = detect_language(text)
+    unsupported = language_skip_reason(language)  # a Japanese page must not be mined as Chinese
+    if unsupported:
+        return Skip(unsupported, where)
     if min_chars and len(text) < min_chars["zh" if is_chinese(language) else "en"]:
         return Skip("too_short", where)
     return Extracted(text=text, title=title, author=meta.author or None, published=meta.date or None, language=language)
