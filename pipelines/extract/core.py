@@ -397,12 +397,14 @@ def _extract_keyed(fetch: FetchRecord, warc_dir: Path, registry: Registry, topic
 
 def warm_up() -> None:
     """Fill the date parser's caches (dateparser compiles every locale's patterns the first
-    time htmldate falls back to it, about 1.3 s), so forked workers start warm."""
+    time htmldate falls back to it, about 1.3 s) and load py3langid's model (about 1 s, on
+    the first Chinese page), so forked workers start warm."""
     from htmldate.extractors import get_external_parser
 
     parser = get_external_parser()
     for text in ("12 March 2019", "2019年3月12日"):
         parser.get_date_data(text)
+    detect_language("社会信用体系")
 
 
 _WORKER: dict = {}
