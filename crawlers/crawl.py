@@ -12,18 +12,20 @@ again (see crawlers/archive.py)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from datetime import date
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 import crawlers.settings as default_settings
 from crawlers.archive import ArchiveWriter, new_run_id
 from crawlers.spiders.outlets import OutletSpider
-from pipelines.kernel.io import DataDir, StageSummary
+from pipelines.kernel.io import DataDir, StageSummary, write_text_atomic
 from pipelines.kernel.registry import Outlet
 from pipelines.kernel.step import StepContext
 from pipelines.kernel.topic import load_topic
@@ -35,6 +37,45 @@ LOCAL_SITE_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     "RETRY_TIMES": 1,
 }
+
+
+POLITENESS_SETTINGS = ("CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_REQUESTS_PER_IP", "DOWNLOAD_DELAY",
+                       "AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY")
+
+
+class PolitenessRecord:
+    """What Scrapy's downloader applied to each download slot (one per host): its
+    concurrency and the range of its delay (AutoThrottle moves it, never below
+    DOWNLOAD_DELAY), read from `crawler.engine.downloader.slots` at every response,
+    because Scrapy frees a slot a minute after its last request."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.slots: dict[str, dict] = {}
+        crawler.signals.connect(self.seen, signal=signals.response_received)
+
+    def seen(self, response, request, spider=None) -> None:
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is None:  # served from the archive, not downloaded
+            return
+        known = self.slots.setdefault(key, {"concurrency": slot.concurrency, "min_delay": slot.delay, "max_delay": slot.delay})
+        known["concurrency"] = max(known["concurrency"], slot.concurrency)
+        known["min_delay"] = min(known["min_delay"], slot.delay)
+        known["max_delay"] = max(known["max_delay"], slot.delay)
+
+    def as_json(self) -> str:
+        settings = {name: self.crawler.settings.get(name) for name in POLITENESS_SETTINGS}
+        return json.dumps({"settings": settings, "slots": dict(sorted(self.slots.items()))}, indent=1) + "\n"
+
+    def note(self) -> str:
+        if not self.slots:
+            return "politeness: no request reached the network"
+        most = max(s["concurrency"] for s in self.slots.values())
+        least = min(s["min_delay"] for s in self.slots.values())
+        return (f"politeness as applied: {len(self.slots)} hosts, at most {most} request(s) at a time each, "
+                f"{least:g} s or more apart")
 
 
 def build_settings(data: DataDir, overrides: dict | None = None, http_cache: bool = False) -> Settings:
@@ -98,10 +139,14 @@ def run_crawl(
             settings.set("JOBDIR", str(jobdir_path))
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(OutletSpider)
+        politeness = PolitenessRecord(crawler)
         process.crawl(crawler, outlets=outlets, topic=load_topic(), archive=archive, since=since, until=until,
                       max_pages=max_pages, progress=on_fetched)
         process.start()
     finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    politeness_file = data.logs / "crawl.politeness.json"
+    write_text_atomic(politeness_file, politeness.as_json())
+    summary.notes.append(politeness.note())
     if resumed:
         summary.notes.append(f"resumed unfinished run {run_id}")
     rows = list(archive.rows.values())
@@ -123,7 +168,7 @@ def run_crawl(
                       outlet=row.outlet_id, warc_file=row.warc_file, run=run_id)
     current.unlink()
     shutil.rmtree(jobdir_path, ignore_errors=True)
-    summary.outputs += [str(manifest), str(data.warc_dir), str(log.path)]
+    summary.outputs += [str(manifest), str(data.warc_dir), str(log.path), str(politeness_file)]
     archived = sum(1 for r in rows if r.warc_file)
     summary.notes.append(f"run {run_id}: {archived} responses archived, {len(rows) - archived} failed fetches logged, "
                          f"{summary.records_out} relevant article pages")

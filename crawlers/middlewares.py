@@ -1,8 +1,12 @@
-"""Downloader middlewares: route demo hosts through the local demo server, and write
-every response to the WARC archive before anything else sees it."""
+"""Downloader middlewares: route demo hosts through the local demo server, obey robots.txt
+(Scrapy's middleware, with its refusals told apart by type), and write every response to
+the WARC archive before anything else sees it."""
 
 from __future__ import annotations
 
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
+)
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.http.response import Response
@@ -12,6 +16,26 @@ from crawlers.archive import H_CAMP, H_KIND, H_OUTLET, H_REQUEST_URL, skip_for_s
 from pipelines.kernel.io import utc_now
 from pipelines.kernel.records import FetchRecord
 from pipelines.kernel.warc import decoded_body, read_response, sha256_hex
+
+
+class RobotsDisallowed(IgnoreRequest):
+    """robots.txt forbids this URL to our user agent."""
+
+
+class AlreadyFailed(IgnoreRequest):
+    """An earlier session of this run fetched this URL and failed; its skip row is logged."""
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, raising RobotsDisallowed instead of a bare
+    IgnoreRequest, so the spider's errback can tell a refusal from the other reasons a
+    request is ignored (too many redirects, a body past DOWNLOAD_MAXSIZE once decompressed)."""
+
+    def process_request_2(self, rp, request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as refusal:
+            raise RobotsDisallowed(*refusal.args) from refusal
 
 
 class DemoProxyMiddleware:
@@ -66,7 +90,7 @@ class WarcArchiveMiddleware:
                        request=request, flags=["archived"])
         failed = archive.failed_before(request.url)
         if failed is not None and failed.kind == request.meta.get("fc_kind", failed.kind):
-            raise IgnoreRequest(f"already failed in this run: {failed.skip_reason}")
+            raise AlreadyFailed(f"already failed in this run: {failed.skip_reason}")
         return None
 
     def process_response(self, request, response: Response, spider=None):

@@ -43,6 +43,9 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.DemoProxyMiddleware": 50,
+    # Scrapy's, in its place, raising RobotsDisallowed so that a refusal is logged as one
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.RobotsTxtMiddleware": 100,
     # Closest to the network, so every raw response (redirects and retries too) is archived.
     "crawlers.middlewares.WarcArchiveMiddleware": 950,
 }

@@ -89,4 +89,4 @@ class TranscriptStep(Step):
 
     def run(self, ctx: StepContext) -> None:
         ctx.absorb(import_transcript(self.data, self.transcript, self.comments, self.info, registry=self.registry,
-                                       **self.options))
+                                     skips=ctx.skips, **self.options))

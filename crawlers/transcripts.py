@@ -185,12 +185,22 @@ def comment_url(video_url: str, comment_id: str) -> str:
 def import_transcript(data, transcript: Path | None = None, comments: Path | None = None, info: Path | None = None, *,
                       channel: str | None = None, outlet_id: str | None = None, camp: str | None = None,
                       url: str | None = None, published: str | None = None, title: str | None = None,
-                      registry=None, topic=None):
+                      registry=None, topic=None, skips=None):
     """Archive a transcript and/or a comment dump and write their Article records."""
     from crawlers.archive import ArchiveWriter, new_run_id
-    from pipelines.kernel.io import StageSummary, read_records, utc_now, write_records
+    from pipelines.kernel.io import (
+        SkipLog,
+        StageSummary,
+        read_records,
+        utc_now,
+        write_records,
+    )
     from pipelines.kernel.records import Article, FetchRecord, article_id_for
-    from pipelines.kernel.text import detect_language, normalized_text_hash
+    from pipelines.kernel.text import (
+        detect_language,
+        language_skip_reason,
+        normalized_text_hash,
+    )
     from pipelines.kernel.topic import load_topic
     from pipelines.kernel.warc import sha256_hex
 
@@ -245,6 +255,17 @@ def import_transcript(data, transcript: Path | None = None, comments: Path | Non
     archive = ArchiveWriter(data, run_id)
     fetched_at = utc_now()
     articles: list = []
+    own_log = skips is None  # the step runner passes its skip log; a direct call gets its own
+    skips = SkipLog(data, "import-transcript") if own_log else skips
+
+    def supported(language: str, url: str) -> bool:
+        """Japanese, Korean, ... texts are archived but not turned into articles: the
+        claims stage reads English and Chinese only."""
+        reason = language_skip_reason(language)
+        if reason:
+            summary.skip(reason)
+            skips.write(reason, url=url)
+        return reason is None
 
     def archive_resource(kind: str, target: str, body: bytes, ctype: str) -> tuple[str, int, str]:
         warc_file, offset = archive.write_resource(target, body, ctype, fetched_at=fetched_at,
@@ -263,11 +284,13 @@ def import_transcript(data, transcript: Path | None = None, comments: Path | Non
     if text:
         warc_file, offset, sha = archive_resource("transcript", video_url, text.encode("utf-8"), "text/plain; charset=utf-8")
         thread_score = topic.score(text, video_title)
-        articles.append(Article(
-            article_id=article_id_for(video_url), url=video_url, outlet_id=oid, outlet_name=channel_name, camp=camp_name,
-            language=detect_language(text), source_kind="transcript", title=video_title, author=None, published=date,
-            text=text, text_sha256=normalized_text_hash(text), relevance=thread_score, duplicate_of=None,
-            warc_file=warc_file, warc_offset=offset, body_sha256=sha))
+        language = detect_language(text)
+        if supported(language, video_url):
+            articles.append(Article(
+                article_id=article_id_for(video_url), url=video_url, outlet_id=oid, outlet_name=channel_name, camp=camp_name,
+                language=language, source_kind="transcript", title=video_title, author=None, published=date,
+                text=text, text_sha256=normalized_text_hash(text), relevance=thread_score, duplicate_of=None,
+                warc_file=warc_file, warc_offset=offset, body_sha256=sha))
     else:
         thread_score = topic.score(meta.get("description") or "", video_title)
     if all_comments:
@@ -278,14 +301,19 @@ def import_transcript(data, transcript: Path | None = None, comments: Path | Non
                                                   body, "application/jsonl; charset=utf-8")
         for c in all_comments:
             curl = comment_url(video_url, c.comment_id)
+            language = detect_language(c.text)
+            if not supported(language, curl):
+                continue
             articles.append(Article(
                 article_id=article_id_for(curl), url=curl, outlet_id=oid, outlet_name=channel_name, camp=camp_name,
-                language=detect_language(c.text), source_kind="comments", title=video_title, author=c.author,
+                language=language, source_kind="comments", title=video_title, author=c.author,
                 published=_iso_date(c.published) or date, text=c.text, text_sha256=normalized_text_hash(c.text),
                 # a comment is on topic through the thread it belongs to
                 relevance=max(topic.score(c.text), thread_score), duplicate_of=None,
                 warc_file=warc_file, warc_offset=offset, body_sha256=sha))
     manifest = archive.close()
+    if own_log:
+        skips.close()
 
     table = data.table("transcripts")
     new_ids = {a.article_id for a in articles}

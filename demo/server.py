@@ -12,7 +12,10 @@ that folder, with its own `_routes.yaml`; every other host shares the root itsel
 `/slow/*.html`): `status`, `redirect`, `delay` (seconds before answering), `headers`,
 `content_type`, a generated body of `size_bytes`, `fail_times` (answer `status` that many
 times, then serve normally) and `body` (inline text). Every request is logged in
-`SiteServer.log` as (monotonic time, host, path).
+`SiteServer.log` as (monotonic time, host, path), and `SiteServer.peak_in_flight` keeps,
+per host, the most requests it had in flight at once (from a request's arrival until its
+answer starts, so a client that waits for each answer never counts two). `latency`
+holds every answer that long, like a distant server, so concurrent requests overlap.
 """
 
 from __future__ import annotations
@@ -37,6 +40,26 @@ def _load_routes(folder: Path) -> dict:
     return yaml.safe_load(routes_file.read_text(encoding="utf-8")) or {}
 
 
+class _InFlight:
+    """Requests being answered, per host, and the most there ever were at once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.now: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
+        self.peak_total = 0
+
+    def enter(self, host: str) -> None:
+        with self.lock:
+            self.now[host] = self.now.get(host, 0) + 1
+            self.peak[host] = max(self.peak.get(host, 0), self.now[host])
+            self.peak_total = max(self.peak_total, sum(self.now.values()))
+
+    def leave(self, host: str) -> None:
+        with self.lock:
+            self.now[host] -= 1
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FrameCheckDemo/1.0"
     protocol_version = "HTTP/1.0"
@@ -45,6 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
     log: list
     hits: dict
     lock: threading.Lock
+    in_flight: _InFlight
+    latency: float
+    _counted: str | None = None  # the host this request is counted in flight for
 
     def log_message(self, format, *args):  # keep test output quiet; requests are in self.log
         pass
@@ -76,6 +102,22 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         host, path = self._target()
         self.log.append((time.monotonic(), host, path))
+        self._counted = host
+        self.in_flight.enter(host)
+        try:
+            self._answer(host, path)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        """The answer starts (or failed): the request is no longer in flight."""
+        if self._counted is not None:
+            self.in_flight.leave(self._counted)
+            self._counted = None
+
+    def _answer(self, host: str, path: str) -> None:
+        if self.latency:
+            time.sleep(self.latency)
         root, routes = self._site(host)
         route = self._route(routes, path)
         if route.get("delay"):
@@ -123,6 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
         return candidate
 
     def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None):
+        self._done()  # before the first byte: the client cannot send its next request any earlier
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -146,15 +189,16 @@ class _Server(ThreadingHTTPServer):
 class SiteServer:
     """Serve a folder on 127.0.0.1 at an ephemeral port, in a background thread."""
 
-    def __init__(self, root: Path = DEMO_SITE, port: int = 0):
+    def __init__(self, root: Path = DEMO_SITE, port: int = 0, latency: float = 0.0):
         root = Path(root).resolve()
         if not root.is_dir():
             raise FileNotFoundError(f"{root}: no such site folder")
         self.root = root
         self.log: list = []
+        self._in_flight = _InFlight()
         handler = type("Handler", (_Handler,), {
             "root": root, "sites": {root: _load_routes(root)}, "log": self.log,
-            "hits": {}, "lock": threading.Lock(),
+            "hits": {}, "lock": threading.Lock(), "in_flight": self._in_flight, "latency": latency,
         })
         self.httpd = _Server(("127.0.0.1", port), handler)
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -162,6 +206,16 @@ class SiteServer:
     @property
     def port(self) -> int:
         return self.httpd.server_address[1]
+
+    @property
+    def peak_in_flight(self) -> dict[str, int]:
+        """Per host, the most requests in flight at once."""
+        return dict(self._in_flight.peak)
+
+    @property
+    def peak_in_flight_total(self) -> int:
+        """The most requests in flight at once, all hosts together."""
+        return self._in_flight.peak_total
 
     @property
     def proxy_url(self) -> str:

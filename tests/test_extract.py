@@ -17,6 +17,7 @@ from pipelines.kernel.text import (
     chinese_script,
     detect_language,
     is_chinese,
+    language_skip_reason,
     normalized_text_hash,
 )
 from pipelines.kernel.topic import load_topic
@@ -68,6 +69,29 @@ def test_detect_language(text, expected):
     assert is_chinese(expected) == expected.startswith("zh")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("信用スコアは本当に存在するのか？政府は新しい制度を発表した。", "ja"),  # kanji with kana: not Traditional Chinese
+    ("ありがとうございます", "ja"),  # kana only (a short comment)
+    ("중국의 사회신용체계는 하나의 점수가 아니다.", "ko"),  # Hangul: not English
+    ("社会信用體系在韓國也被報導。", "zh-Hant"),
+    ("中国政府发布了新的社会信用体系规定。", "zh-Hans"),
+    ("日本动漫《ポケモン》在中国很受欢迎。", "zh-Hans"),  # a Japanese title in a Chinese sentence
+    ("东京都知事選挙", "zh-Hans"),  # kanji without kana: no evidence of Japanese, the rule stands
+    ("Правительство объявило о новой системе социального кредита.", "ru"),
+    ("Это правда.", "en"),  # too short for py3langid to be sure: the rule stands
+    ("The government announced a new social credit law.", "en"),
+    ("Das Sozialkreditsystem ist kein einheitliches Punktesystem.", "en"),  # Latin script keeps the rule's en
+    ("", "en"),
+])
+def test_other_languages_are_told_apart_from_chinese_and_english(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_only_english_and_chinese_are_mined():
+    assert [language_skip_reason(lang) for lang in ("en", "zh-Hans", "zh-Hant")] == [None, None, None]
+    assert language_skip_reason("ja") == "language_unsupported:ja"
+
+
 def test_chinese_script_counts_characters_not_the_first_one():
     mostly_traditional = "這是一個關於社會信用體系的報導，內容來自香港。" + "信用"  # 信用 is the same in both scripts
     assert chinese_script(mostly_traditional) == "zh-Hant"
@@ -112,6 +136,42 @@ def test_hand_written_english_fixture_page():
     assert result.title == "Court blacklist keeps millions off planes, figures show"
     assert result.text.startswith("China's Supreme People's Court said on Monday")
     assert "Related stories" not in result.text and "All rights reserved" not in result.text
+
+
+def test_japanese_and_korean_pages_are_skipped_not_mined_as_chinese():
+    ja = page("社会信用システムとは", ["中国の社会信用システムについて、日本のメディアはさまざまな報道をしている。"
+                                   "裁判所のリストは、判決を履行しない人を対象にしたもので、全国民の点数ではない。"] * 3, lang="ja")
+    ko = page("사회신용체계", ["중국의 사회신용체계는 하나의 전국 점수가 아니다. 법원의 명단은 판결을 이행하지 않는 사람들을 "
+                              "대상으로 한다."] * 3, lang="ko")
+    assert extract_html(ja, "http://x.example/ja.html") == Skip("language_unsupported:ja", "http://x.example/ja.html")
+    assert extract_html(ko, "http://x.example/ko.html") == Skip("language_unsupported:ko", "http://x.example/ko.html")
+
+
+def test_real_japanese_korean_and_chinese_pages(shared_dir):
+    """Real pages (scrapinghub-aeb, trafilatura-eval): the Japanese ones came out zh-Hant and
+    the Korean ones en before py3langid was asked; Chinese pages stay zh-Hans."""
+    import gzip
+    import json
+
+    aeb = shared_dir / "corpora" / "scrapinghub-aeb"
+    evaluation = shared_dir / "corpora" / "trafilatura-eval"
+    if not aeb.exists() or not evaluation.exists():
+        pytest.skip("scrapinghub-aeb or trafilatura-eval is not in ../shared/corpora")
+    truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = {entry["url"]: gzip.decompress((aeb / "html" / f"{key}.html.gz").read_bytes()) for key, entry in truth.items()}
+    for entry in json.loads((evaluation / "page_index.json").read_text(encoding="utf-8")):
+        if entry["kept"]:
+            pages[entry["url"]] = (evaluation / "pages" / entry["file"]).read_bytes()
+    expected = {"lhpat-tm.com": "skip:language_unsupported:ja", "note100yen.com": "skip:language_unsupported:ja",
+                "nhk.or.jp": "skip:language_unsupported:ja", "entermedia.co.kr": "skip:language_unsupported:ko",
+                "xinhuanet.com": "zh-Hans", "banyuetan.org": "zh-Hans", "baike.baidu.com": "zh-Hans"}
+    outcomes = {}
+    for url, body in pages.items():
+        site = next((s for s in expected if s in url), None)
+        if site:
+            result = extract_html(body, url, min_chars=None)
+            outcomes.setdefault(site, set()).add(result.language if isinstance(result, Extracted) else f"skip:{result.reason}")
+    assert outcomes == {site: {outcome} for site, outcome in expected.items()}
 
 
 def test_short_page_is_skipped_unless_asked():

@@ -19,6 +19,31 @@ def test_canonical_url_drops_tracking_fragment_and_case():
     assert canonical_url("http://example.com:80/x") == "http://example.com/x"
 
 
+def test_parameters_that_select_content_make_distinct_articles():
+    """Only real tracking keys go: `from_date`, `share_id` and `spmx` select content (the
+    earlier prefix rule dropped every key starting with from, share or spm)."""
+    first = article_id_for("https://news.example.com/search?from_date=2019-01-01&page=2")
+    assert first != article_id_for("https://news.example.com/search?from_date=2020-01-01&page=2")
+    assert first != article_id_for("https://news.example.com/search?page=2")
+    assert canonical_url("https://x.example/a?share_id=7&spmx=1") == "https://x.example/a?share_id=7&spmx=1"
+
+
+def test_tracking_parameters_of_every_kind_are_dropped():
+    assert article_id_for("https://x.example/a?utm_source=x&id=3") == article_id_for("https://x.example/a?id=3")
+    assert (canonical_url("https://x.example/a?UTM_Medium=rss&fbclid=1&gclid=2&spm=a.b.c&id=3&msclkid=4")
+            == "https://x.example/a?id=3")
+    assert canonical_url("https://x.example/a.html#comments") == "https://x.example/a.html"
+
+
+def test_canonical_form_sorts_query_keeps_repeats_and_non_default_ports():
+    assert canonical_url("http://x.example/a?tag=b&tag=a&utm_campaign=z") == "http://x.example/a?tag=a&tag=b"
+    assert canonical_url("https://x.example:443/a") == "https://x.example/a"
+    assert canonical_url("http://x.example:443/a") == "http://x.example:443/a"  # not http's default port
+    assert canonical_url("http://user:secret@x.example:8080/a") == "http://x.example:8080/a"
+    assert canonical_url("http://x.example") == "http://x.example/"
+    assert canonical_url("urn:framecheck:video:abc") == "urn:framecheck:video:abc"  # transcripts without a URL
+
+
 def test_ids_are_deterministic_and_distinct():
     a = article_id_for("https://example.com/a.html?utm_medium=rss")
     assert a == article_id_for("https://EXAMPLE.com/a.html") and a.startswith("a") and len(a) == 16

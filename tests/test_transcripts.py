@@ -149,3 +149,26 @@ def test_import_errors_are_one_line(tmp_path):
     result = run_cli("import-transcript", plain, "--channel", "X", "--comments", bad, data_dir=tmp_path / "d", check=False)
     assert result.returncode == 1 and "c.jsonl: not JSON" in result.stderr
     assert run_cli("import-transcript", plain, "--channel", "X", "--camp", "martian", data_dir=tmp_path / "d", check=False).returncode == 1
+
+
+def test_japanese_and_korean_comments_are_archived_but_not_mined(tmp_path):
+    """The claims stage reads English and Chinese: a Japanese or Korean comment is left out of
+    the transcripts table with its reason (counted and logged), not mined as Chinese or English."""
+    from crawlers.transcripts import import_transcript
+    from pipelines.kernel.io import DataDir
+
+    dump = tmp_path / "c.jsonl"
+    texts = {"1": "The court list is not a social credit score.", "2": "社会信用スコアは本当に存在するのか？",
+             "3": "중국의 사회신용체계는 하나의 점수가 아니다.", "4": "失信被执行人名单不是信用评分。"}
+    dump.write_text("".join(json.dumps({"comment_id": cid, "author": f"user{cid}", "text": text}, ensure_ascii=False) + "\n"
+                            for cid, text in texts.items()), encoding="utf-8")
+    data = DataDir(tmp_path / "data")
+    summary = import_transcript(data, comments=dump, channel="Some Channel", camp="western",
+                                url="https://www.youtube.com/watch?v=abc")
+    rows = transcripts_table(tmp_path / "data")
+    assert {r["url"].rsplit("=", 1)[1]: r["language"] for r in rows} == {"1": "en", "4": "zh-Hans"}
+    assert dict(summary.skipped) == {"language_unsupported:ja": 1, "language_unsupported:ko": 1}
+    logged = [json.loads(line) for line in (data.logs / "import-transcript.skips.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(entry["reason"], entry["url"]) for entry in logged] == [
+        ("language_unsupported:ja", "https://www.youtube.com/watch?v=abc&lc=2"),
+        ("language_unsupported:ko", "https://www.youtube.com/watch?v=abc&lc=3")]

@@ -7,6 +7,8 @@ middleware, and the spider only decides what to follow and why a page goes no fu
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from datetime import date
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote_plus
@@ -14,13 +16,38 @@ from urllib.parse import quote_plus
 import scrapy
 from lxml import etree
 from lxml import html as lxml_html
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.error import ConnectionRefusedError as TxConnectionRefusedError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError
+from twisted.internet.error import TimeoutError as TxTimeoutError
 
+from crawlers.middlewares import AlreadyFailed, RobotsDisallowed
 from pipelines.kernel.encoding import decode_html
 from pipelines.kernel.registry import Outlet
+
+# Why a request got no response, by the type of its failure (first match wins). Scrapy
+# (>= 2.15) raises its own download errors, wrapping Twisted's; Twisted's still come
+# from a connect timeout (TCPTimedOutError) and from download handlers that do not wrap.
+# The reasons do not name the exception, so they stay the same across Scrapy versions.
+FAILURE_REASONS = (
+    ("robots_disallowed", (RobotsDisallowed,)),
+    ("too_large", (DownloadCancelledError,)),  # Scrapy cancels a download past DOWNLOAD_MAXSIZE
+    ("timeout", (DownloadTimeoutError, TxTimeoutError, TCPTimedOutError)),
+    ("download_error:dns", (CannotResolveHostError, DNSLookupError)),
+    ("download_error:connection_refused", (DownloadConnectionRefusedError, TxConnectionRefusedError)),
+    ("ignored_request", (IgnoreRequest,)),  # too many redirects, too large once decompressed, ...
+)
+SITEMAP_TYPES = ("urlset", "sitemapindex")
 
 
 class OutletSpider(scrapy.Spider):
@@ -85,19 +112,22 @@ class OutletSpider(scrapy.Spider):
     def parse_sitemap(self, response):
         outlet = self._outlet(response)
         if response.url.endswith("/robots.txt"):  # sitemaps declared in robots.txt
-            for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+            for url in sitemap_urls_from_robots(response.body, base_url=response.url):
                 yield self._request(url, outlet, "sitemap", self.parse_sitemap)
             return
-        body = response.body
-        if body[:2] == b"\x1f\x8b":  # .xml.gz sitemaps
-            try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception:
-                self._skip(response, "unparseable_sitemap")
-                return
+        max_size = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
         try:
-            sitemap = Sitemap(body)
-        except Exception:
+            body = sitemap_body(response, max_size)
+        except ValueError:  # scrapy.utils.gz.gunzip: more than max_size once decompressed
+            self._skip(response, "too_large")
+            return
+        except (OSError, EOFError, struct.error, zlib.error):  # a damaged .gz
+            body = None
+        try:
+            sitemap = Sitemap(body) if body else None
+        except (etree.XMLSyntaxError, StopIteration):  # StopIteration: no element at all
+            sitemap = None
+        if sitemap is None or sitemap.type not in SITEMAP_TYPES:
             self._skip(response, "unparseable_sitemap")
             return
         for entry in sitemap:
@@ -158,19 +188,9 @@ class OutletSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
-        if failure.check(HttpError):
-            return  # already archived with its status as the skip reason
-        message = str(failure.value)
-        if failure.check(IgnoreRequest):
-            if "robots.txt" not in message:
-                return  # already logged by an earlier session of this run
-            reason = "robots_disallowed"
-        elif "maxsize" in message.lower() or "max size" in message.lower() or "cancelled" in type(failure.value).__name__.lower():
-            reason = "too_large"
-        elif "timeout" in type(failure.value).__name__.lower():
-            reason = "timeout"
-        else:
-            reason = f"download_error:{type(failure.value).__name__}"
+        if failure.check(HttpError, AlreadyFailed):
+            return  # archived with its status as the skip reason / logged by an earlier session of this run
+        reason = failure_reason(failure)
         previous = self.archive.failed_before(request.url)
         if previous is not None and previous.skip_reason == reason:
             return  # an earlier session of this run logged the same failure
@@ -192,6 +212,26 @@ class OutletSpider(scrapy.Spider):
         warc = response.meta.get("fc_warc")
         if warc:
             self.archive.mark_skip(warc[0], warc[1], reason)
+
+
+def failure_reason(failure) -> str:
+    """The skip reason of a failed download (see FAILURE_REASONS)."""
+    for reason, kinds in FAILURE_REASONS:
+        if failure.check(*kinds):
+            return reason
+    return f"download_error:{type(failure.value).__name__}"
+
+
+def sitemap_body(response, max_size: int) -> bytes | None:
+    """The sitemap XML of a response, or None when it is not one: found as Scrapy's
+    SitemapSpider finds it (a gzip file is unpacked with Scrapy's gunzip, within max_size;
+    an XML response, or a .xml/.xml.gz URL that HttpCompression already unpacked, is XML),
+    except that gzip comes first: a .xml.gz served as application/xml is still gzip."""
+    if gzip_magic_number(response):
+        return gunzip(response.body, max_size=max_size)
+    if isinstance(response, XmlResponse) or response.url.endswith((".xml", ".xml.gz")):
+        return response.body
+    return None
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")

@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from pipelines.claims.mine import EvidenceRetriever, load_cues, mine_text
 from pipelines.kernel.records import claim_id_for
+from pipelines.kernel.text import detect_language, language_skip_reason
 from pipelines.kernel.topic import load_topic
 
 COMMENT_SUFFIXES = (".jsonl",)
@@ -65,7 +66,12 @@ def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str
         # comments under a video about the SCS are about it even when one alone does not say so
         in_context = topic.is_relevant("\n".join(text for _unit, text in units))
         for unit, text in units:
-            candidates = mine_text(text, topic, cues, min_score=min_score, in_context=in_context)
+            language = detect_language(text)
+            unsupported = language_skip_reason(language)
+            if unsupported:
+                on_skip(path, f"{unit}: {unsupported}")
+                continue
+            candidates = mine_text(text, topic, cues, language, min_score=min_score, in_context=in_context)
             evidence = (retriever.top_k([c.text for c in candidates], evidence_k, [c.language for c in candidates])
                         if retriever else [()] * len(candidates))
             for c, ev in zip(candidates, evidence):

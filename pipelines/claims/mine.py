@@ -36,7 +36,7 @@ from pipelines.kernel.records import (
     claim_id_for,
 )
 from pipelines.kernel.step import Drop, RecordStep
-from pipelines.kernel.text import detect_language, is_chinese
+from pipelines.kernel.text import detect_language, is_chinese, language_skip_reason
 from pipelines.kernel.topic import TOPIC_FILE, Topic, load_topic
 
 CUES_FILE = PIPELINES_DIR / "claims" / "cues.yaml"
@@ -346,9 +346,10 @@ def _paragraph_mentions(text: str, topic: Topic, in_context: bool) -> list[tuple
 
 
 def sentence_language(sentence: str, document_language: str) -> str:
-    """A Chinese comment under an English video is Chinese; a sentence of names and
-    figures has the document's language."""
-    if not re.search(r"[A-Za-z\u3400-\u9fff]", sentence):
+    """A Chinese comment under an English video is Chinese, a Japanese or Korean one is
+    Japanese or Korean; a sentence without letters (names' initials aside: figures,
+    dates) has the document's language."""
+    if not re.search(r"[^\W\d_]", sentence):
         return document_language
     return detect_language(sentence)
 
@@ -373,6 +374,8 @@ def mine_text(text: str, topic: Topic, cues: CueLexicon, language: str | None = 
         if not (paragraph_ok or mentions_scs(sentence, topic)):
             continue
         lang = sentence_language(sentence, language)
+        if language_skip_reason(lang):  # the check-worthiness signals are English and Chinese only
+            continue
         score = checkworthiness(sentence, lang)
         if score < min_score:
             continue
@@ -460,6 +463,10 @@ class ClaimsStep(RecordStep):
         for article in batch:
             if article.duplicate_of:
                 yield Drop("syndicated_copy", {"article_id": article.article_id, "duplicate_of": article.duplicate_of})
+                continue
+            unsupported = language_skip_reason(article.language)  # from a table written before the check
+            if unsupported:
+                yield Drop(unsupported, {"article_id": article.article_id})
                 continue
             self.mined_from += 1
             yield from mine_articles([article], self._topic, self._cues, self._retriever, self.min_score, self.k)

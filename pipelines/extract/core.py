@@ -64,7 +64,12 @@ from pipelines.kernel.registry import (
     registry_files,
 )
 from pipelines.kernel.step import Step, StepContext
-from pipelines.kernel.text import detect_language, is_chinese, normalized_text_hash
+from pipelines.kernel.text import (
+    detect_language,
+    is_chinese,
+    language_skip_reason,
+    normalized_text_hash,
+)
 from pipelines.kernel.topic import TOPIC_FILE, Topic, load_topic
 from pipelines.kernel.warc import ArchivedResponse, read_response, sha256_hex
 
@@ -165,6 +170,9 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
     title = (meta.title or "").strip()
     text = clean_text(doc.text, title, override)
     language = detect_language(text)
+    unsupported = language_skip_reason(language)  # a Japanese page must not be mined as Chinese
+    if unsupported:
+        return Skip(unsupported, where)
     if min_chars and len(text) < min_chars["zh" if is_chinese(language) else "en"]:
         return Skip("too_short", where)
     return Extracted(text=text, title=title, author=meta.author or None, published=meta.date or None, language=language)
@@ -392,12 +400,14 @@ def _extract_keyed(fetch: FetchRecord, warc_dir: Path, registry: Registry, topic
 
 def warm_up() -> None:
     """Fill the date parser's caches (dateparser compiles every locale's patterns the first
-    time htmldate falls back to it, about 1.3 s), so forked workers start warm."""
+    time htmldate falls back to it, about 1.3 s) and load py3langid's model (about 1 s, on
+    the first Chinese page), so forked workers start warm."""
     from htmldate.extractors import get_external_parser
 
     parser = get_external_parser()
     for text in ("12 March 2019", "2019年3月12日"):
         parser.get_date_data(text)
+    detect_language("社会信用体系")
 
 
 _WORKER: dict = {}

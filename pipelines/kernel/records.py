@@ -11,25 +11,54 @@ import hashlib
 from dataclasses import dataclass, fields, is_dataclass
 from types import UnionType
 from typing import Annotated, Union, get_args, get_origin, get_type_hints
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
+from w3lib.url import canonicalize_url, url_query_cleaner
 
-# Query parameters that only track campaigns; they never change the page.
-_TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "spm", "from", "share")
+# Query parameters that only identify a click or a campaign; they never change the page.
+# Exact keys (compared case-insensitively), not prefixes: `from_date`, `share_id` or `page`
+# select content and stay.
+_TRACKING_KEYS = frozenset({
+    "fbclid",  # Facebook
+    "gclid", "dclid", "gbraid", "wbraid", "_ga", "_gl",  # Google Ads / Analytics
+    "msclkid",  # Microsoft Ads
+    "yclid",  # Yandex
+    "twclid",  # X / Twitter
+    "igshid",  # Instagram
+    "mc_cid", "mc_eid",  # Mailchimp
+    "_hsenc", "_hsmi",  # HubSpot
+    "mkt_tok",  # Marketo
+    "spm", "scm",  # Alibaba / Taobao (and the Chinese portals that copy them)
+    "spm_id_from", "vd_source",  # Bilibili
+})
+_TRACKING_PREFIXES = ("utm_",)  # Google's campaign family: utm_source, utm_medium, utm_campaign, ...
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(key: str) -> bool:
+    key = unquote(key).lower()
+    return key in _TRACKING_KEYS or key.startswith(_TRACKING_PREFIXES)
+
+
+def _tracking_keys(url: str) -> list[str]:
+    """The query keys of url, as written in it, that only track."""
+    query = url.partition("#")[0].partition("?")[2]
+    return sorted({key for key, _, _ in (pair.partition("=") for pair in query.split("&")) if _is_tracking(key)})
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, drop fragment, default port and tracking params."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith(_TRACKING_PARAMS)
-    )
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
+    """The URL an article id hashes: w3lib's canonical form (lower-case scheme and host,
+    sorted query, normalized percent-escapes, no fragment), without tracking parameters,
+    credentials or the scheme's default port."""
+    url = url.strip()
+    # unique=False: a repeated key (?tag=a&tag=b) is content, keep every value
+    cleaned = url_query_cleaner(url, _tracking_keys(url), remove=True, unique=False)
+    parts = urlsplit(canonicalize_url(cleaned))
+    netloc = parts.netloc.rpartition("@")[2]  # credentials do not make another article
+    if parts.port is not None and parts.port == _DEFAULT_PORTS.get(parts.scheme):
+        netloc = netloc.removesuffix(f":{parts.port}")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def _digest(text: str, length: int = 16) -> str:
