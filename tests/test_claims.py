@@ -250,8 +250,9 @@ def test_claims_stage_on_a_damaged_table_writes_nothing(tmp_path):
 def test_sentences_and_articles_in_other_languages_are_not_mined(tmp_path):
     """A Japanese sentence is not scored as Chinese, nor a Korean one as English; an article
     table written before the language check keeps its Japanese row out of the claims."""
-    from pipelines.claims.mine import run_claims
-    from pipelines.kernel.io import StageSummary, write_records
+    from pipelines.claims import ClaimsStep
+    from pipelines.kernel.io import DataDir, write_records
+    from pipelines.kernel.step import run_step
 
     ja = "社会信用システムでは、裁判所が2013年から判決を履行しない人のリストを公表している。"
     ko = "중국 법원은 2013년부터 판결을 이행하지 않는 사람들의 명단을 공개하고 있다."
@@ -259,6 +260,8 @@ def test_sentences_and_articles_in_other_languages_are_not_mined(tmp_path):
     candidates = mine_text("\n".join([en, ja, ko]), TOPIC, CUES, "en", in_context=True)
     assert [(c.text, c.language) for c in candidates] == [(en, "en")]
     write_records(tmp_path / "articles.parquet", [_article("a1", en), _article("a2", ja, "ja")], Article)
-    summary = StageSummary("claims")
-    run_claims([tmp_path / "articles.parquet"], tmp_path / "claims.parquet", TOPIC, CUES, EvidenceRetriever(load_facts()), summary)
-    assert summary.skipped["language_unsupported:ja"] == 1 and summary.records_out == 1
+    summary = run_step(ClaimsStep(DataDir(tmp_path / "data"), topic=TOPIC, cues=CUES, retriever=EvidenceRetriever(load_facts()),
+                                  sources=[tmp_path / "articles.parquet"], target=tmp_path / "claims.parquet"))
+    assert summary.skipped["language_unsupported"] == 1 and summary.records_out == 1
+    logged = (tmp_path / "data" / "logs" / "claims.skips.jsonl").read_text(encoding="utf-8")
+    assert '"reason": "language_unsupported:ja"' in logged and '"article_id": "a2"' in logged
