@@ -1,6 +1,7 @@
 """Extraction quality on real pages: FrameCheck's extraction beside plain trafilatura.
 
-Corpora (read by path from ../shared/corpora, never copied; skipped with a message when absent):
+Corpora (read by path from ../shared/corpora, never copied; skipped with a message when absent,
+an error under CI=true; see bench/shared_data.py):
 - scrapinghub-aeb: 181 real pages with the full ground-truth article text. Score: bag-of-
   tokens precision / recall / F1 per page, averaged over pages. Tokens are words for Latin
   script and single characters for Chinese, Japanese and Korean (character level for CJK).
@@ -22,7 +23,8 @@ Systems, on the same page bytes:
   scores and the pages it would drop are counted below the table.
 
 Runs alone: `python bench/extraction_quality.py [--limit N]`. Prints a table and, last,
-one line of JSON with the figures.
+one line of JSON with the figures. `measure()` computes the same figures without printing
+(tests/test_quality_floors.py holds them to bench/quality_floors.json).
 """
 
 from __future__ import annotations
@@ -38,12 +40,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-CORPORA = REPO.parent / "shared" / "corpora"
 DEMO_SITE = REPO / "demo" / "site"
 
 import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 
+from bench.shared_data import CORPORA, exit_code_when_absent, in_ci  # noqa: E402
 from pipelines.extract.core import MIN_CHARS, Skip, extract_html  # noqa: E402
 from pipelines.kernel.registry import DEMO_REGISTRY, load_registry  # noqa: E402
 from pipelines.kernel.text import detect_language, is_chinese  # noqa: E402
@@ -156,14 +158,14 @@ def demo_pages():
 # --- scoring ---------------------------------------------------------------------------
 
 
-def score_full_text(pages, label: str, results: dict) -> None:
-    sums = {name: [0.0, 0.0, 0.0] for name in SYSTEMS}
-    zh_sums = {name: [0.0, 0.0, 0.0] for name in SYSTEMS}
+def score_full_text(pages, label: str, results: dict, systems: dict = SYSTEMS) -> None:
+    sums = {name: [0.0, 0.0, 0.0] for name in systems}
+    zh_sums = {name: [0.0, 0.0, 0.0] for name in systems}
     n = n_zh = 0
     for _key, body, url, truth, outlet_id, is_zh in pages:
         n += 1
         n_zh += is_zh
-        for name, system in SYSTEMS.items():
+        for name, system in systems.items():
             p, r, f = prf(system(body, url, outlet_id), truth)
             for acc in (sums[name],) + ((zh_sums[name],) if is_zh else ()):
                 acc[0] += p
@@ -174,13 +176,13 @@ def score_full_text(pages, label: str, results: dict) -> None:
         results[f"{label}, Chinese pages"] = {"pages": n_zh, **{name: [v / n_zh for v in s] for name, s in zh_sums.items()}}
 
 
-def score_snippets(pages, results: dict) -> None:
-    counts = {scope: {name: Counter() for name in SYSTEMS} for scope in ("all", "zh", "zh_chars")}
+def score_snippets(pages, results: dict, systems: dict = SYSTEMS) -> None:
+    counts = {scope: {name: Counter() for name in systems} for scope in ("all", "zh", "zh_chars")}
     n = n_zh = 0
     for url, body, with_, without, is_zh in pages:
         n += 1
         n_zh += is_zh
-        for name, system in SYSTEMS.items():
+        for name, system in systems.items():
             text = _squash(system(body, url, None))
             for snippet, wanted in [(s, True) for s in with_] + [(s, False) for s in without]:
                 found = _squash(snippet) in text
@@ -200,22 +202,34 @@ def score_snippets(pages, results: dict) -> None:
         results[label] = row
 
 
+SHARED_CORPORA = ("scrapinghub-aeb", "trafilatura-eval")
+
+
+def measure(limit: int | None = None, systems: dict = SYSTEMS) -> dict:
+    """The figures, nothing printed: {corpus label: {"pages": n, system: [P, R, F1]}}. A shared
+    corpus that is absent is left out; the demo web is always there."""
+    _SHORT.clear()
+    results: dict = {}
+    score_full_text(((u, b, u, t, o, z) for u, b, t, o, z in demo_pages()), "demo web (tuned outlets)", results, systems)
+    if (CORPORA / "scrapinghub-aeb").exists():
+        score_full_text(((k, b, u, t, None, _is_chinese_text(t)) for k, b, u, t in scrapinghub_pages(limit)),
+                        "scrapinghub-aeb (full text)", results, systems)
+    if (CORPORA / "trafilatura-eval").exists():
+        score_snippets(trafilatura_eval_pages(limit), results, systems)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="At most this many pages per corpus (Chinese pages always).")
     args = parser.parse_args()
     started = time.perf_counter()
-    results: dict = {}
-    score_full_text(((u, b, u, t, o, z) for u, b, t, o, z in demo_pages()), "demo web (tuned outlets)", results)
-    if (CORPORA / "scrapinghub-aeb").exists():
-        score_full_text(((k, b, u, t, None, _is_chinese_text(t)) for k, b, u, t in scrapinghub_pages(args.limit)),
-                        "scrapinghub-aeb (full text)", results)
-    else:
-        print(f"skipped scrapinghub-aeb: {CORPORA / 'scrapinghub-aeb'} is absent", file=sys.stderr)
-    if (CORPORA / "trafilatura-eval").exists():
-        score_snippets(trafilatura_eval_pages(args.limit), results)
-    else:
-        print(f"skipped trafilatura-eval: {CORPORA / 'trafilatura-eval'} is absent", file=sys.stderr)
+    missing = [CORPORA / name for name in SHARED_CORPORA if not (CORPORA / name).exists()]
+    for path in missing:
+        exit_code_when_absent(path, f"extraction_quality: {path.name}")
+    if missing and in_ci():
+        return 1
+    results = measure(args.limit)
 
     names = list(SYSTEMS)
     header = f"{'corpus':<56} {'pages':>5}  " + "  ".join(f"{n + ' P/R/F1':>32}" for n in names)

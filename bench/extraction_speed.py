@@ -24,7 +24,8 @@
 Runs alone: `python bench/extraction_speed.py [--small 1000] [--large 10000] [--larger 20000] [--repeat 3]`.
 --larger adds a third size to both memory runs, to show where memory levels off (0: skip).
 Prints a table and, last, one line of JSON with the figures. Without ../shared/corpora it
-falls back to the demo web's pages and says so.
+falls back to the demo web's pages and says so; under CI=true that absence is an error
+(bench/shared_data.py).
 """
 
 from __future__ import annotations
@@ -44,11 +45,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-CORPORA = REPO.parent / "shared" / "corpora"
 DEMO_SITE = REPO / "demo" / "site"
 OUTLET = "granite-herald"  # a demo outlet: the registry must know the URLs' host
 
 RUN = "crawl-20260101T000000000000Z"
+
+from bench.shared_data import CORPORA, exit_code_when_absent, in_ci  # noqa: E402
 
 
 def load_pages() -> tuple[list[tuple[str, bytes]], str]:
@@ -247,6 +249,8 @@ def main() -> int:
         claims_child(args.claims_child)
         return 0
 
+    if in_ci() and not CORPORA.exists():  # locally the demo pages stand in; CI must measure the real ones
+        return exit_code_when_absent(CORPORA, "extraction_speed: the real pages")
     pages, source = load_pages()
     print(f"pages: {len(pages)} from {source}; CPUs: {os.cpu_count()}", file=sys.stderr)
     page_results = per_page(pages, args.repeat)

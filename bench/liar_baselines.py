@@ -13,7 +13,9 @@ The TSVs hold unbalanced double quotes (e.g. `Says "...`), so a default CSV pars
 rows silently; the loader reads with quoting disabled and checks every row has 14 fields.
 
 Usage: python bench/liar_baselines.py [LIAR_DIR]   (default: ../shared/corpora/liar, or $LIAR_DIR)
-The corpus is read in place and never copied; without it the benchmark says so and exits 0.
+The corpus is read in place and never copied; without it the benchmark says so and exits 0,
+or 1 under CI=true (bench/shared_data.py). `run()` computes the figures without printing
+(tests/test_quality_floors.py holds them to bench/quality_floors.json).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-DEFAULT_DIR = REPO.parent / "shared" / "corpora" / "liar"
+from bench.shared_data import CORPORA, exit_code_when_absent  # noqa: E402
+
+DEFAULT_DIR = CORPORA / "liar"
 SPLITS = {"train": "train.tsv", "valid": "valid.tsv", "test": "test.tsv"}
 EXPECTED = {"train": 10269, "valid": 1284, "test": 1283}
 LABELS = ["pants-fire", "false", "barely-true", "half-true", "mostly-true", "true"]
@@ -73,7 +77,10 @@ def load_liar(root: Path) -> dict[str, list[dict]]:
     return data
 
 
-def run(root: Path) -> dict:
+def run(root: Path, train_limit: int | None = None) -> dict:
+    """The figures, nothing printed. train_limit: fit on the first N training statements only
+    (file order; a fixed, faster subset for tests/test_quality_floors.py), scored on the full
+    validation and test splits."""
     from pipelines.baselines.models import (
         MODEL_DESCRIPTIONS,
         EvalSet,
@@ -82,13 +89,15 @@ def run(root: Path) -> dict:
 
     started = time.perf_counter()
     data = load_liar(root)
+    train = data["train"][:train_limit]
     eval_sets = [EvalSet(split, [r["statement"] for r in data[split]], [r["label"] for r in data[split]]) for split in ("valid", "test")]
-    results = train_and_evaluate([r["statement"] for r in data["train"]], [r["label"] for r in data["train"]], eval_sets, LABELS)
+    results = train_and_evaluate([r["statement"] for r in train], [r["label"] for r in train], eval_sets, LABELS)
     ours = {model: {split: res[split]["accuracy"] for split in ("valid", "test")} for model, res in results.items()}
     within = {model: abs(ours[model]["test"] - PAPER_TEST[model]) <= TOLERANCE for model in CHECKED}
     return {
         "benchmark": "liar_baselines",
         "counts": {split: len(rows) for split, rows in data.items()},
+        "trained_on": len(train),
         "accuracy": ours,
         "macro_f1_test": {model: res["test"]["macro_f1"] for model, res in results.items()},
         "paper_test": PAPER_TEST,
@@ -124,9 +133,10 @@ def table(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     root = liar_dir(argv)
     if not all((root / name).exists() for name in SPLITS.values()):
-        print(f"liar_baselines: skipped — LIAR corpus not found at {root}")
-        print(json.dumps({"benchmark": "liar_baselines", "skipped": f"corpus not found at {root}"}))
-        return 0
+        code = exit_code_when_absent(root, "liar_baselines: the LIAR corpus")
+        if code == 0:
+            print(json.dumps({"benchmark": "liar_baselines", "skipped": f"corpus not found at {root}"}))
+        return code
     try:
         result = run(root)
     except LiarFormatError as exc:

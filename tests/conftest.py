@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+if str(REPO) not in sys.path:  # bench/ is not an installed package: import it from the checkout
+    sys.path.insert(0, str(REPO))
+
+from bench.shared_data import SHARED, absent, ci_absent, in_ci  # noqa: E402
+
 FRAMECHECK = [sys.executable, "-m", "pipelines.cli"]
 
 
@@ -20,11 +24,20 @@ def run_cli(*args, data_dir: Path | None = None, check: bool = True, env: dict |
     return result
 
 
+def require_shared(*parts: str) -> Path:
+    """A path under the shared corpora folder; absent, the test skips, or fails under CI=true
+    (a CI run must not pass by skipping every check on real data)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if in_ci():
+            pytest.fail(ci_absent(path), pytrace=False)
+        pytest.skip(absent(path))
+    return path
+
+
 @pytest.fixture
 def shared_dir():
-    if not SHARED.exists():
-        pytest.skip(f"{SHARED} is absent: shared corpora not available here")
-    return SHARED
+    return require_shared()
 
 
 def reference_score(topic, text: str, title: str = "") -> float:

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, require_shared
 
 from pipelines.baselines.models import (
     EvalSet,
@@ -30,11 +30,8 @@ def _bench():
 
 
 @pytest.fixture
-def liar_root(shared_dir):
-    root = shared_dir / "corpora" / "liar"
-    if not root.exists():
-        pytest.skip(f"{root} is absent")
-    return root
+def liar_root():
+    return require_shared("corpora", "liar")
 
 
 def test_liar_loader_reads_exactly_the_papers_counts(liar_root):
@@ -71,9 +68,17 @@ def test_liar_baselines_land_near_the_papers_table(liar_root):
     assert "logistic regression" in bench.table(result)
 
 
-def test_liar_bench_skips_cleanly_without_the_corpus(tmp_path, capsys):
+def test_liar_bench_skips_cleanly_without_the_corpus(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
     assert _bench().main([str(tmp_path / "nowhere")]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def test_liar_bench_fails_without_the_corpus_under_ci(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    assert _bench().main([str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: liar_baselines") and str(tmp_path / "nowhere") in err and "CI=true" in err
 
 
 # --- Release baselines -----------------------------------------------------------------

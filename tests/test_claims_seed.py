@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SHARED
+from conftest import require_shared
 
 from pipelines.claims.adhoc import mine_files
 from pipelines.claims.mine import MIN_CHECKWORTHINESS
@@ -18,9 +18,7 @@ LISTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
 
 @pytest.fixture(scope="module")
 def seed():
-    path = SHARED / LISTED["source"]
-    if not path.exists():
-        pytest.skip(f"{path} is absent")
+    path = require_shared(*Path(LISTED["source"]).parts)
     text = path.read_text(encoding="utf-8")
     mined = list(mine_files([path], MIN_CHECKWORTHINESS, on_skip=lambda f, why: pytest.fail(f"{f}: {why}")))
     everything = list(mine_files([path], 0.0, on_skip=lambda f, why: None, evidence_k=0))

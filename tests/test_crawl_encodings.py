@@ -9,22 +9,21 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
+from conftest import SHARED, require_shared
 
 from pipelines.extract.core import decode_html
 from pipelines.kernel.encoding import chinese_fit
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "trafilatura-eval"
+CORPUS = SHARED / "corpora" / "trafilatura-eval"
 XINHUA_GB2312 = "archive.org.he.xinhuanet.com.25340717.html"
 XINHUA_UTF8 = "xinhuanet.com.c_1125597921.html"
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    if not (CORPUS / "page_index.json").exists():
-        pytest.skip(f"{CORPUS} is absent: shared corpora not available here")
+    require_shared("corpora", "trafilatura-eval", "page_index.json")
     index = json.loads((CORPUS / "page_index.json").read_text(encoding="utf-8"))
     evaldata = json.loads((CORPUS / "evaldata_subset.json").read_text(encoding="utf-8"))
     snippets = {entry["file"]: entry.get("with", []) for entry in evaldata.values()}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import trafilatura
+from conftest import require_shared
 from lxml import etree
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
@@ -104,11 +105,9 @@ def test_parser_rejects_what_trafilatura_rejects():
         assert (parse_html(bad) is None) == (load_html(bad) is None), repr(bad)
 
 
-def test_extraction_of_real_pages_is_unchanged(shared_dir):
+def test_extraction_of_real_pages_is_unchanged():
     """Our tree into trafilatura gives its text, title, author and date on real pages."""
-    aeb = shared_dir / "corpora" / "scrapinghub-aeb"
-    if not aeb.exists():
-        pytest.skip("scrapinghub-aeb is not in ../shared/corpora")
+    aeb = require_shared("corpora", "scrapinghub-aeb")
     truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
     for page_id in sorted(truth)[:60]:
         html = gzip.decompress((aeb / "html" / f"{page_id}.html.gz").read_bytes())

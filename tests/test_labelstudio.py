@@ -177,10 +177,13 @@ def test_agreement_and_gold_labels(annotated):
     report = agreement_report(table)
     print("agreement:", json.dumps(report, indent=1))
     assert report["annotators"] == 2 and report["claims"] == 5 and report["claims_with_overlap"] == 3
-    assert isinstance(report["alpha"]["verdict"], float) and -1.0 <= report["alpha"]["verdict"] < 1.0
+    # verdicts on the three shared claims: (accurate, accurate), (exaggerated, misleading),
+    # (misleading, misleading). By hand: nominal alpha = 1 - (n-1)·Σ_{c≠k} o_ck / (n² - Σ n_c²)
+    # = 1 - 5·2 / (36 - (2² + 1² + 3²)) = 6/11; Cohen's kappa = (2/3 - 1/3) / (1 - 1/3) = 0.5
+    assert report["alpha"]["verdict"] == pytest.approx(6 / 11, abs=1e-4)
     assert report["alpha"]["checkworthy"] == 1.0
     (pair,) = report["kappa"]["verdict"].values()
-    assert pair["n"] == 3 and pair["kappa"] < 1.0
+    assert pair == {"kappa": 0.5, "n": 3}
 
     gold = gold_labels(table)
     claims = annotated["claims"]

@@ -53,7 +53,7 @@ def _tables(inputs, **kw):
 
 
 def test_split_is_stable_and_grouped(inputs):
-    definition, tables = _tables(inputs)
+    _definition, tables = _tables(inputs)
     where = {}
     for split, rows in tables.rows["claims"].items():
         for row in rows:
@@ -61,7 +61,16 @@ def test_split_is_stable_and_grouped(inputs):
     # the syndicated copy (a099) shares its canonical article's group and split
     copy = next(r for rows in tables.rows["claims"].values() for r in rows if r["article_id"] == "a099")
     assert copy["group_id"] == "a001"
-    assert split_of("a001", 1, definition.ratios) == split_of("a001", 1, definition.ratios)
+
+
+def test_split_is_a_fixed_function_of_seed_and_group():
+    # the bucket is the first 8 hex digits of sha256("<seed>:<group>") over 0xFFFFFFFF, computed
+    # with sha256sum: 1:a001 → fe088fd0 (0.992), 1:a002 → 9286762f (0.572), 1:a009 → b867f4df (0.720);
+    # 3:a001 → 417f5203 (0.256)
+    ratios = {"train": 0.7, "validation": 0.15, "test": 0.15}
+    assert [split_of(group, 1, ratios) for group in ("a001", "a002", "a009")] == ["test", "train", "validation"]
+    assert split_of("a001", 3, ratios) == "train"
+    assert split_of("a002", 1, {"train": 0.5, "validation": 0.25, "test": 0.25}) == "validation"
 
 
 def test_non_redistributable_text_is_withheld(inputs):

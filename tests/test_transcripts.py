@@ -9,13 +9,12 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, require_shared, run_cli
 
 from crawlers.transcripts import read_comments, split_plain_transcript, transcript_text
 
 DEMO = REPO / "demo" / "inputs"
-SEED = REPO.parent / "shared" / "seed" / "000_e957894638b7bb6d.txt"
+SEED = ("seed", "000_e957894638b7bb6d.txt")  # under ../shared
 
 
 def every_byte_written(data: Path) -> str:
@@ -84,13 +83,12 @@ def test_reimport_replaces_rows_and_pseudonyms_are_stable(tmp_path):
 
 
 def test_seed_transcript_and_numbered_comments(tmp_path):
-    if not SEED.exists():
-        pytest.skip(f"{SEED} is absent: the shared seed is not available here")
-    run_cli("import-transcript", SEED, "--channel", "NowThis World", "--camp", "western", "--date", "2019", data_dir=tmp_path)
+    seed = require_shared(*SEED)
+    run_cli("import-transcript", seed, "--channel", "NowThis World", "--camp", "western", "--date", "2019", data_dir=tmp_path)
     rows = transcripts_table(tmp_path)
     transcript = [r for r in rows if r["source_kind"] == "transcript"]
     comments = {r["url"].rsplit("lc=", 1)[1]: r for r in rows if r["source_kind"] == "comments"}
-    raw = SEED.read_text(encoding="utf-8")
+    raw = seed.read_text(encoding="utf-8")
     assert len(transcript) == 1
     t = transcript[0]
     assert raw.startswith(t["text"][:200]) and t["text"].endswith("every week")  # the whole caption run, nothing after
