@@ -170,10 +170,9 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
     title = (meta.title or "").strip()
     text = clean_text(doc.text, title, override)
     language = detect_language(text)
-    unsupported = language_skip_reason(language)  # a Japanese page must not be mined as Chinese
-    if unsupported:
-        return Skip(unsupported, where)
-    if min_chars and len(text) < min_chars["zh" if is_chinese(language) else "en"]:
+    # CJK scripts carry about as much in a character as other scripts in a word
+    dense_script = is_chinese(language) or language in ("ja", "ko")
+    if min_chars and len(text) < min_chars["zh" if dense_script else "en"]:
         return Skip("too_short", where)
     return Extracted(text=text, title=title, author=meta.author or None, published=meta.date or None, language=language)
 
@@ -212,6 +211,10 @@ def extract_page(response: ArchivedResponse, fetch: FetchRecord, registry: Regis
     result = extract_html(response.body, url, response.headers.get("content-type", ""), outlet.extraction)
     if isinstance(result, Skip):
         return result
+    # the stage mines English and Chinese only: a Japanese page must not be mined as Chinese
+    unsupported = language_skip_reason(result.language)
+    if unsupported:
+        return Skip(unsupported, url)
     return Article(
         article_id=article_id_for(url),
         url=url,
