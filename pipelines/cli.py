@@ -345,12 +345,13 @@ def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio
                     force: bool = typer.Option(False, help="Run even when inputs are unchanged.")):
     """Normalize Label Studio JSON export file(s) into the annotations table (offline)."""
     from annotation import parse_export
+    from pipelines.kernel.label_schema import SCHEMA_FILE
     from pipelines.kernel.records import Annotation, Claim
 
     data = data_dir()
     target = data.table("annotations")
     parsed = [(export, parse_export(export)) for export in exports]  # a bad export fails before anything else
-    print_ = fingerprint(list(exports) + [data.table("claims")])
+    print_ = fingerprint(list(exports) + [data.table("claims"), SCHEMA_FILE])  # the schema decides the fields kept
     if not force and is_unchanged(data, "annotate", print_, [target]):
         report(StageSummary("annotate", unchanged=True, outputs=[str(target)]))
         return

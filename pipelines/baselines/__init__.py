@@ -2,6 +2,11 @@
 single-choice task of the label schema, trained and scored on a built release."""
 
 from pipelines.baselines.models import release_baselines, save_models
-from pipelines.baselines.stage import claims_frames, run_baselines, write_baseline_files
+from pipelines.baselines.stage import (
+    baselines_fingerprint,
+    claims_frames,
+    run_baselines,
+    write_baseline_files,
+)
 
-__all__ = ["claims_frames", "release_baselines", "run_baselines", "save_models", "write_baseline_files"]
+__all__ = ["baselines_fingerprint", "claims_frames", "release_baselines", "run_baselines", "save_models", "write_baseline_files"]

@@ -14,11 +14,13 @@ from pipelines.kernel.io import (
     mark_done,
     write_text_atomic,
 )
+from pipelines.kernel.label_schema import SCHEMA_FILE
 from pipelines.kernel.releases import load_release_frames, release_folder
 
 
 def claims_frames(rows_by_split: dict[str, list[dict]], names: dict[str, list[str]]) -> dict:
-    """Release rows (label columns as indices) → pandas frames per split, labels as names."""
+    """Release rows (label columns as indices) → pandas frames per split, the single label
+    columns named in `names` (column → class names) as names."""
     import pandas as pd
 
     frames = {}
@@ -26,8 +28,7 @@ def claims_frames(rows_by_split: dict[str, list[dict]], names: dict[str, list[st
         if not rows:
             continue
         frame = pd.DataFrame(rows)
-        for column in ("checkworthy", "verdict", "distortion"):
-            labels = names[column]
+        for column, labels in names.items():
             frame[column] = frame[column].map(lambda i, labels=labels: labels[i] if i is not None and i >= 0 else None)
         frames[split] = frame
     return frames
@@ -51,6 +52,11 @@ def write_baseline_files(target: Path, results: dict) -> dict[str, str]:
     return plots
 
 
+def baselines_fingerprint(folder: Path) -> str:
+    """What the baselines of a release depend on: its files and the schema (which decides the tasks)."""
+    return fingerprint([folder / "SHA256SUMS", SCHEMA_FILE])
+
+
 def run_baselines(data: DataDir, dataset: str, release: Path | None) -> StageSummary:
     """Train and score the baselines on a built release: baselines.json, confusion plots and
     skops models under data/baselines/<release>/ (`framecheck release build` does this too)."""
@@ -60,7 +66,7 @@ def run_baselines(data: DataDir, dataset: str, release: Path | None) -> StageSum
     folder = release_folder(dataset, release)
     out_dir = data.baselines_dir / folder.name
     target = out_dir / "baselines.json"
-    print_ = fingerprint([folder / "SHA256SUMS"])
+    print_ = baselines_fingerprint(folder)
     if is_unchanged(data, f"baselines-{folder.name}", print_, [target]):
         return StageSummary("baselines", unchanged=True, outputs=[str(target)])
     loaded = load_release_frames(folder)

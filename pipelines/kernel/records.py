@@ -8,7 +8,7 @@ claim's character offsets.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -142,41 +142,41 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelValue:
+    """An annotator's value(s) for one field of the label schema: one choice for a single
+    field, the chosen set for a multi or evidence field (fact ids), the text for a text field."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Annotation:
-    """One annotator's labels for one claim, as normalized from a Label Studio export."""
+    """One annotator's labels for one claim, as normalized from a Label Studio export. The
+    fields are the label schema's (annotation/label_schema.yaml): `labels` holds every field
+    the annotator gave a value, in schema order; `cues` the spans of its spans fields."""
 
     annotation_id: str
     claim_id: str
     annotator: str  # pseudonym, never an email or a user name
-    checkworthy: str | None
-    verdict: str | None
-    distortion: str | None
-    frames: tuple[str, ...]
-    evidence: tuple[str, ...]
+    labels: tuple[LabelValue, ...]
     cues: tuple[CueSpan, ...]
-    rationale: str
     created_at: str
     source_file: str
 
+    def values(self, field: str) -> tuple[str, ...]:
+        """The values given for a field; () when the annotator gave none."""
+        return next((label.values for label in self.labels if label.field == field), ())
 
-@dataclass(frozen=True, slots=True)
-class LabeledClaim:
-    """A claim with its adjudicated (gold) labels."""
-
-    claim: Claim
-    checkworthy: str | None
-    verdict: str | None
-    distortion: str | None
-    frames: tuple[str, ...]
-    evidence: tuple[str, ...]
-    rationale: str
-    annotator_count: int
-    agreement: float  # share of annotators who agree with the gold verdict/checkworthy label
-    cues: tuple[CueSpan, ...] = field(default=())
+    def value(self, field: str) -> str | None:
+        """The one value of a single or text field; None when the annotator gave none."""
+        values = self.values(field)
+        return values[0] if values else None
 
 
 # --- Parquet schemas -------------------------------------------------------------------
 
+_LABEL = pa.struct([("field", pa.string()), ("values", pa.list_(pa.string()))])
 _CUE = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("label", pa.string()), ("text", pa.string())])
 _EVIDENCE = pa.struct([("fact_id", pa.string()), ("score", pa.float32())])
 _SOURCE = pa.struct(
@@ -267,13 +267,8 @@ SCHEMAS: dict[type, pa.Schema] = {
             ("annotation_id", pa.string()),
             ("claim_id", pa.string()),
             ("annotator", pa.string()),
-            ("checkworthy", pa.string()),
-            ("verdict", pa.string()),
-            ("distortion", pa.string()),
-            ("frames", pa.list_(pa.string())),
-            ("evidence", pa.list_(pa.string())),
+            ("labels", pa.list_(_LABEL)),
             ("cues", pa.list_(_CUE)),
-            ("rationale", pa.string()),
             ("created_at", pa.string()),
             ("source_file", pa.string()),
         ]
@@ -285,6 +280,7 @@ _NESTED = {
     (Claim, "cues"): CueSpan,
     (Claim, "evidence_candidates"): EvidenceCandidate,
     (Fact, "sources"): Source,
+    (Annotation, "labels"): LabelValue,
     (Annotation, "cues"): CueSpan,
 }
 
@@ -308,6 +304,6 @@ def from_row(cls, row: dict):
         nested = _NESTED.get((cls, f.name))
         if isinstance(value, (list, tuple)) or (value is not None and hasattr(value, "tolist")):
             items = list(value)
-            value = tuple(nested(**item) if nested else item for item in items)
+            value = tuple(from_row(nested, item) if nested else item for item in items)
         kwargs[f.name] = value
     return cls(**kwargs)

@@ -33,6 +33,7 @@ def build_release(data: DataDir, dataset: str, out: Path | None, previous: Path 
     the release: skops files are not byte-reproducible."""
     from annotation import agreement_report, gold_labels
     from pipelines.baselines import (
+        baselines_fingerprint,
         claims_frames,
         release_baselines,
         save_models,
@@ -61,17 +62,17 @@ def build_release(data: DataDir, dataset: str, out: Path | None, previous: Path 
     articles = read_records(data.table("articles"), Article)
     claims = read_records(data.table("claims"), Claim)
     annotations = read_records(data.table("annotations"), Annotation)
-    gold = gold_labels(annotations)
+    gold = gold_labels(annotations, schema)
     tables = build_tables(definition, schema, articles, claims, gold, load_facts(), _redistribution_flags(data))
     released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
     agreement = agreement_report([a for a in annotations if a.claim_id in released],
-                                 {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()})
+                                 {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()}, schema)
     models: dict = {}
-    names = {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
+    names = {f.name: f.names for f in schema.fields_of_kind("single")}
 
     def extras(tmp: Path, split_info: dict) -> dict:
         results = {"dataset": definition.name, "version": definition.version,
-                   **release_baselines(claims_frames(tables.rows["claims"], names), names, keep_models=models)}
+                   **release_baselines(claims_frames(tables.rows["claims"], names), names, schema, keep_models=models)}
         plots = write_baseline_files(tmp / "baselines", results)
         return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()}}
 
@@ -96,7 +97,7 @@ def build_release(data: DataDir, dataset: str, out: Path | None, previous: Path 
     for item in sorted((folder / "baselines").iterdir()):
         with atomic_path(out_dir / item.name) as tmp_copy:
             tmp_copy.write_bytes(item.read_bytes())
-    mark_done(data, f"baselines-{folder.name}", fingerprint([folder / "SHA256SUMS"]))
+    mark_done(data, f"baselines-{folder.name}", baselines_fingerprint(folder))
     mark_done(data, stage_key, print_)
     summary.outputs += [str(out_dir / "baselines.json"), str(model_dir)]
 
