@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from annotation.labels import gold_labels
+from annotation.labels import gold_labels, meets
+from pipelines.kernel.label_schema import LabelSchema, load_schema
 from pipelines.kernel.records import Annotation
 
-DS_FIELDS = ("checkworthy", "verdict")
 LOW_CONFIDENCE = 0.7
 
 
@@ -27,7 +27,7 @@ def dawid_skene(annotations: list[Annotation], field: str, n_iter: int = 100) ->
     """Per claim: the Dawid–Skene label and its posterior probability."""
     from crowdkit.aggregation import DawidSkene
 
-    rows = [(a.claim_id, a.annotator, getattr(a, field)) for a in annotations if getattr(a, field) is not None]
+    rows = [(a.claim_id, a.annotator, a.value(field)) for a in annotations if a.value(field) is not None]
     if not rows:
         return {}
     frame = pd.DataFrame(rows, columns=["task", "worker", "label"])
@@ -38,11 +38,16 @@ def dawid_skene(annotations: list[Annotation], field: str, n_iter: int = 100) ->
     return {task: (labels[task], float(probas.loc[task].max())) for task in labels.index}
 
 
-def adjudicate(annotations: list[Annotation], threshold: float = LOW_CONFIDENCE) -> tuple[dict[str, dict], list[ReviewItem]]:
-    """Majority gold labels, plus the review queue: disagreement, low confidence, or methods that differ."""
-    gold = gold_labels(annotations)
-    # verdicts only count where the annotator judged the claim check-worthy
-    ds = {field: dawid_skene([a for a in annotations if field != "verdict" or a.checkworthy == "yes"], field) for field in DS_FIELDS}
+def adjudicate(annotations: list[Annotation], threshold: float = LOW_CONFIDENCE,
+               schema: LabelSchema | None = None) -> tuple[dict[str, dict], list[ReviewItem]]:
+    """Majority gold labels, plus the review queue: disagreement, low confidence, or methods that
+    differ on a single field of the schema."""
+    schema = schema or load_schema()
+    gold = gold_labels(annotations, schema)
+    single = schema.fields_of_kind("single")
+    # a conditional field only counts where the annotator met its condition (verdicts of
+    # annotators who judged the claim check-worthy)
+    ds = {f.name: dawid_skene([a for a in annotations if meets(a.value, f.required_if)], f.name) for f in single}
     per_claim: dict[str, set] = {}
     for ann in annotations:
         per_claim.setdefault(ann.claim_id, set()).add(ann.annotator)
@@ -52,14 +57,14 @@ def adjudicate(annotations: list[Annotation], threshold: float = LOW_CONFIDENCE)
         if labels["annotator_count"] >= 2 and labels["agreement"] < 1.0:
             reasons.append("annotators_disagree")
         ds_labels = {}
-        for field in DS_FIELDS:
-            if claim_id in ds[field]:
-                label, confidence = ds[field][claim_id]
+        for field, by_claim in ds.items():
+            if claim_id in by_claim:
+                label, confidence = by_claim[claim_id]
                 ds_labels[field] = {"label": label, "confidence": round(confidence, 4)}
                 if labels[field] is not None and label != labels[field]:
                     reasons.append(f"{field}_majority_vs_dawid_skene")
                 if confidence < threshold:
                     reasons.append(f"{field}_low_confidence")
         if reasons:
-            queue.append(ReviewItem(claim_id, tuple(reasons), {f: labels[f] for f in DS_FIELDS}, ds_labels))
+            queue.append(ReviewItem(claim_id, tuple(reasons), {f: labels[f] for f in ds}, ds_labels))
     return gold, queue

@@ -1,6 +1,6 @@
-"""Inter-annotator agreement: Krippendorff's alpha per field (nominal for single-choice
-fields, a Jaccard set distance for frames and evidence) and Cohen's kappa per annotator
-pair, overall and broken down by language and camp."""
+"""Inter-annotator agreement: Krippendorff's alpha per field of the label schema (nominal for
+single fields, a Jaccard set distance for multi and evidence fields) and Cohen's kappa per
+annotator pair for the single fields, overall and broken down by language and camp."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from typing import Callable
 
 import numpy as np
 
+from pipelines.kernel.label_schema import LabelSchema, load_schema
 from pipelines.kernel.records import Annotation
 
-NOMINAL_FIELDS = ("checkworthy", "verdict", "distortion")
-SET_FIELDS = ("frames", "evidence")
+
+def _rated_fields(schema: LabelSchema) -> tuple[list[str], list[str]]:
+    """(single fields, set fields) in schema order: the fields agreement is measured on."""
+    return [f.name for f in schema.fields_of_kind("single")], [f.name for f in schema.fields if f.is_set]
 
 
 def _by_claim(annotations: list[Annotation]) -> dict[str, dict[str, Annotation]]:
@@ -23,12 +26,13 @@ def _by_claim(annotations: list[Annotation]) -> dict[str, dict[str, Annotation]]
     return table
 
 
-def _value(ann: Annotation, field: str):
-    value = getattr(ann, field)
-    if field in SET_FIELDS:
-        # a set field is only rated where the annotator judged the claim check-worthy
-        return frozenset(value) if ann.checkworthy == "yes" else None
-    return value
+def _value(ann: Annotation, field: str, schema: LabelSchema):
+    if schema.field(field).is_set:
+        # a set field is only rated where the annotator's answer opens the gate (judged the
+        # claim check-worthy), so that the sets compared are the ones the study asks for
+        gate = schema.gate
+        return frozenset(ann.values(field)) if gate is None or ann.value(gate[0]) == gate[1] else None
+    return ann.value(field)
 
 
 def jaccard_distance(a: frozenset, b: frozenset) -> float:
@@ -61,9 +65,11 @@ def alpha(units: list[list], distance: Callable[[object, object], float]) -> flo
     return 1.0 - observed / expected
 
 
-def krippendorff_alpha(annotations: list[Annotation], field: str) -> float | None:
-    units = [[_value(a, field) for a in anns.values() if _value(a, field) is not None] for anns in _by_claim(annotations).values()]
-    if field in NOMINAL_FIELDS:
+def krippendorff_alpha(annotations: list[Annotation], field: str, schema: LabelSchema | None = None) -> float | None:
+    schema = schema or load_schema()
+    units = [[v for v in (_value(a, field, schema) for a in anns.values()) if v is not None]
+             for anns in _by_claim(annotations).values()]
+    if schema.field(field).kind == "single":
         result = _nominal_alpha(units)
     else:
         result = alpha(units, jaccard_distance)
@@ -97,31 +103,36 @@ def cohen_kappa_pairs(annotations: list[Annotation], field: str) -> dict[str, di
     out = {}
     for a, b in combinations(coders, 2):
         pairs = [(anns[a], anns[b]) for anns in table.values() if a in anns and b in anns]
-        pairs = [(x, y) for x, y in pairs if getattr(x, field) is not None and getattr(y, field) is not None]
+        pairs = [(x.value(field), y.value(field)) for x, y in pairs]
+        pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
         if len(pairs) < 2:
             continue
-        left = [getattr(x, field) for x, _ in pairs]
-        right = [getattr(y, field) for _, y in pairs]
+        left = [x for x, _ in pairs]
+        right = [y for _, y in pairs]
         kappa = 1.0 if left == right else float(cohen_kappa_score(left, right))
         out[f"{a}~{b}"] = {"kappa": round(kappa, 4), "n": len(pairs)}
     return out
 
 
-def _fields_report(annotations: list[Annotation]) -> dict:
+def _fields_report(annotations: list[Annotation], schema: LabelSchema) -> dict:
+    single, sets = _rated_fields(schema)
     return {
         "annotations": len(annotations),
         "claims_with_overlap": sum(1 for anns in _by_claim(annotations).values() if len(anns) >= 2),
-        "alpha": {f: krippendorff_alpha(annotations, f) for f in NOMINAL_FIELDS + SET_FIELDS},
+        "alpha": {f: krippendorff_alpha(annotations, f, schema) for f in single + sets},
     }
 
 
-def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] | None = None) -> dict:
+def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] | None = None,
+                     schema: LabelSchema | None = None) -> dict:
     """Overall figures, kappa per pair, and (given claim metadata) alpha by language and camp."""
+    schema = schema or load_schema()
+    single, _sets = _rated_fields(schema)
     report = {
         "annotators": len({a.annotator for a in annotations}),
         "claims": len(_by_claim(annotations)),
-        **_fields_report(annotations),
-        "kappa": {f: cohen_kappa_pairs(annotations, f) for f in NOMINAL_FIELDS},
+        **_fields_report(annotations, schema),
+        "kappa": {f: cohen_kappa_pairs(annotations, f) for f in single},
     }
     for key in ("language", "camp"):
         if not claim_meta:
@@ -131,5 +142,5 @@ def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] 
             meta = claim_meta.get(ann.claim_id)
             if meta:
                 groups[meta[key]].append(ann)
-        report[f"by_{key}"] = {value: _fields_report(anns) for value, anns in sorted(groups.items())}
+        report[f"by_{key}"] = {value: _fields_report(anns, schema) for value, anns in sorted(groups.items())}
     return report

@@ -32,13 +32,13 @@ def label_config(schema: LabelSchema, facts: tuple[Fact, ...] | list[Fact]) -> s
         '  <Header value="Context after" size="6" />',
         '  <Text name="context_after" value="$context_after" className="fc-context" />',
     ]
-    shown_if = {f.name: f.required_if for f in schema.fields}
     for field in schema.fields:
         header = f"<Header value={quoteattr(field.title)} size=\"5\" />"
-        # Verdict and distortion are asked only of check-worthy claims (required_if), and so
-        # is the evidence that decides the verdict. A hidden control is neither shown nor
-        # required; its header sits inside it so that it hides too (Label Studio's pattern).
-        condition = field.required_if or (shown_if.get("verdict") if field.kind == "evidence" else None)
+        # A field with required_if (verdict, distortion: only for check-worthy claims) is shown
+        # only when its condition holds, and so is an evidence field (the facts deciding the
+        # verdict; schema.condition). A hidden control is neither shown nor required; its header
+        # sits inside it so that it hides too (Label Studio's pattern).
+        condition = schema.condition(field.name)
         visible = ""
         if condition:
             tag, value = condition

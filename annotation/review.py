@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import json
 
+from annotation.labels import to_result
 from pipelines.kernel.io import DataDir, read_records
+from pipelines.kernel.label_schema import LabelSchema
 from pipelines.kernel.records import Annotation, Claim
 
 REVIEW_SUFFIX = " — review"
 
 
-def _as_prediction(ann: Annotation) -> dict:
-    result = [{"from_name": "checkworthy", "to_name": "claim", "type": "choices", "value": {"choices": [ann.checkworthy]}}]
-    for field in ("verdict", "distortion"):
-        value = getattr(ann, field)
-        if value:
-            result.append({"from_name": field, "to_name": "claim", "type": "choices", "value": {"choices": [value]}})
-    for field in ("frames", "evidence"):
-        values = list(getattr(ann, field))
-        if values:
-            result.append({"from_name": field, "to_name": "claim", "type": "choices", "value": {"choices": values}})
-    return {"model_version": f"annotation-by-{ann.annotator}", "score": 1.0, "result": result}
+def _as_prediction(ann: Annotation, schema: LabelSchema) -> dict:
+    """An annotation as a prediction: every field of the schema the annotator filled in."""
+    return {"model_version": f"annotation-by-{ann.annotator}", "score": 1.0, "result": to_result(ann, schema)}
 
 
 def push_review_queue(data: DataDir, claim_ids: list[str], title: str = "FrameCheck SCS claims") -> str:
@@ -37,9 +31,10 @@ def push_review_queue(data: DataDir, claim_ids: list[str], title: str = "FrameCh
     from pipelines.kernel.label_schema import load_schema
 
     client, url = _connect()
+    schema = load_schema()
     claims = {c.claim_id: c for c in read_records(data.table("claims"), Claim)}
     annotations = read_records(data.table("annotations"), Annotation)
-    project_id, _ = find_or_create_project(client, title + REVIEW_SUFFIX, label_config(load_schema(), load_facts()))
+    project_id, _ = find_or_create_project(client, title + REVIEW_SUFFIX, label_config(schema, load_facts()))
     present = existing_claim_ids(client, project_id)
     queue_file = data.root / "annotations" / "review_queue.jsonl"
     reasons = {}
@@ -53,7 +48,7 @@ def push_review_queue(data: DataDir, claim_ids: list[str], title: str = "FrameCh
             continue
         payload = task_payload(claims[claim_id])
         payload["meta"] += f" · review: {reasons.get(claim_id, 'disagreement')}"
-        tasks.append({"data": payload, "predictions": [_as_prediction(a) for a in annotations if a.claim_id == claim_id]})
+        tasks.append({"data": payload, "predictions": [_as_prediction(a, schema) for a in annotations if a.claim_id == claim_id]})
     if tasks:
         client.projects.import_tasks(project_id, request=tasks, return_task_ids=True)
     return f"review project {project_id}: {len(tasks)} new review tasks ({url}/projects/{project_id})"

@@ -12,6 +12,7 @@ from annotation.labels import parse_export
 from annotation.review import push_review_queue
 from annotation.sync import pull, push
 from pipelines.kernel.io import DataDir, read_records
+from pipelines.kernel.label_schema import SCHEMA_FILE
 from pipelines.kernel.records import Annotation, Claim
 from pipelines.kernel.step import Step, StepContext
 
@@ -30,7 +31,7 @@ class ImportAnnotationsStep(Step):
         self.exports = list(exports)
 
     def inputs(self) -> list[Path]:
-        return self.exports + [self.data.table("claims")]
+        return self.exports + [self.data.table("claims"), SCHEMA_FILE]  # the schema decides the fields kept
 
     def outputs(self) -> list[Path]:
         return [self.data.table("annotations")]

@@ -28,7 +28,7 @@ from pipelines.kernel.io import (
     utc_now,
     write_records,
 )
-from pipelines.kernel.label_schema import load_schema
+from pipelines.kernel.label_schema import LabelSchema, load_schema
 from pipelines.kernel.privacy import pseudonym
 from pipelines.kernel.records import Annotation, Claim
 
@@ -123,18 +123,19 @@ def task_payload(claim: Claim, outlet_name: str | None = None) -> dict:
     }
 
 
-def prediction(claim: Claim) -> dict:
-    """Pre-annotations: cue spans from the lexicon and the top evidence candidates."""
-    result = [
-        {
-            "from_name": "cues", "to_name": "claim", "type": "labels",
-            "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
-        }
-        for span in claim.cues
-    ]
+def prediction(claim: Claim, schema: LabelSchema | None = None) -> dict:
+    """Pre-annotations: cue spans from the lexicon (in the schema's spans field that lists their
+    label) and the top evidence candidates (in each evidence field)."""
+    schema = schema or load_schema()
+    result = []
+    for span in claim.cues:
+        field = schema.spans_field_for(span.label)
+        if field is not None:
+            result.append({"from_name": field.name, "to_name": "claim", "type": "labels",
+                           "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]}})
     top = [c.fact_id for c in claim.evidence_candidates[:EVIDENCE_PREDICTIONS]]
-    if top:
-        result.append({"from_name": "evidence", "to_name": "claim", "type": "choices", "value": {"choices": top}})
+    for field in schema.fields_of_kind("evidence") if top else ():
+        result.append({"from_name": field.name, "to_name": "claim", "type": "choices", "value": {"choices": top}})
     return {"model_version": MODEL_VERSION, "score": _score(claim.checkworthiness), "result": result}
 
 
@@ -150,10 +151,11 @@ def label_interface(config: str):
     return interface
 
 
-def check_predictions(interface, claims: list[Claim]) -> None:
+def check_predictions(interface, claims: list[Claim], schema: LabelSchema | None = None) -> None:
     """Every prediction must fit the config; the first invalid one names its claim."""
+    schema = schema or load_schema()
     for claim in claims:
-        errors = interface.validate_prediction(prediction(claim), return_errors=True)
+        errors = interface.validate_prediction(prediction(claim, schema), return_errors=True)
         if errors:
             raise FrameCheckError(f"claim {claim.claim_id}: invalid prediction for Label Studio ({_one_line('; '.join(errors))})")
 
@@ -164,8 +166,9 @@ def existing_claim_ids(client, project_id: int) -> set[str]:
 
 def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
     claims = read_records(data.table("claims"), Claim)
-    config = label_config(load_schema(), load_facts())
-    check_predictions(label_interface(config), claims)  # before anything reaches the server
+    schema = load_schema()
+    config = label_config(schema, load_facts())
+    check_predictions(label_interface(config), claims, schema)  # before anything reaches the server
     client, url = _connect()
     with _api(url, f"push to project {title!r}"):
         project_id, created = find_or_create_project(client, title, config)
@@ -179,7 +182,7 @@ def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
             new = new[:limit]
         for start in range(0, len(new), BATCH):
             batch = new[start : start + BATCH]
-            client.projects.import_tasks(project_id, request=[{"data": task_payload(c), "predictions": [prediction(c)]} for c in batch],
+            client.projects.import_tasks(project_id, request=[{"data": task_payload(c), "predictions": [prediction(c, schema)]} for c in batch],
                                          return_task_ids=True)
             summary.records_out += len(batch)
     summary.outputs.append(f"{url}/projects/{project_id}")
@@ -187,7 +190,14 @@ def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
     return summary
 
 
-def latest_baseline_model(data: DataDir, task: str = "checkworthy") -> Path | None:
+def latest_baseline_model(data: DataDir, task: str | None = None) -> Path | None:
+    """The newest baseline model of a task; by default the first single field's (the first
+    question annotators answer, checkworthy), whose uncertainty orders new tasks."""
+    if task is None:
+        single = load_schema().fields_of_kind("single")
+        if not single:
+            return None
+        task = single[0].name
     models = sorted(data.baselines_dir.glob(f"*/models/{task}-logreg.skops"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
 

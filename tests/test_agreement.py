@@ -21,17 +21,18 @@ from annotation.agreement import (
 )
 from annotation.labels import gold_labels, parse_export
 from pipelines.kernel.facts import fact_ids
-from pipelines.kernel.records import Annotation
+from pipelines.kernel.records import Annotation, LabelValue
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
 
 
 def _ann(claim, who, checkworthy="yes", verdict="accurate", frames=("explanatory",), evidence=("F16",), distortion="none"):
-    """The one place these tests build an Annotation record (keep it so when the record changes)."""
-    return Annotation(annotation_id=f"{claim}-{who}", claim_id=claim, annotator=who, checkworthy=checkworthy,
-                      verdict=verdict if checkworthy == "yes" else None, distortion=distortion if checkworthy == "yes" else None,
-                      frames=frames, evidence=evidence, cues=(), rationale="", created_at="2026-01-01", source_file="x")
+    values = {"checkworthy": (checkworthy,), "verdict": (verdict,) if checkworthy == "yes" else (),
+              "distortion": (distortion,) if checkworthy == "yes" else (), "frames": tuple(frames), "evidence": tuple(evidence)}
+    return Annotation(annotation_id=f"{claim}-{who}", claim_id=claim, annotator=who,
+                      labels=tuple(LabelValue(k, v) for k, v in values.items() if v), cues=(), created_at="2026-01-01",
+                      source_file="x")
 
 
 def _nominal(a, b) -> float:
@@ -221,7 +222,7 @@ def test_demo_export_is_pseudonymous_overlapping_and_cites_real_facts():
     overlap = sum(1 for c in {a.claim_id for a in annotations} if sum(a.claim_id == c for a in annotations) >= 2)
     assert overlap >= 50
     known = fact_ids()
-    cited = {fid for a in annotations for fid in a.evidence}
+    cited = {fid for a in annotations for fid in a.values("evidence")}
     assert cited and cited <= known, sorted(cited - known)
 
 

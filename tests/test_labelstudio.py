@@ -166,10 +166,10 @@ def test_labels_arrive_as_given(annotated):
         by_claim.setdefault(ann.claim_id, []).append(ann)
     claims = annotated["claims"]
     first = by_claim[claims[0].claim_id][0]
-    assert (first.checkworthy, first.verdict, first.distortion) == ("yes", "exaggerated", "overstates")
-    assert first.evidence == ("F01", "F02") and first.frames == ("surveillance_dystopia",)
-    assert first.rationale == "F02: no single score"
-    assert by_claim[claims[4].claim_id][0].checkworthy == "no-opinion"
+    assert (first.value("checkworthy"), first.value("verdict"), first.value("distortion")) == ("yes", "exaggerated", "overstates")
+    assert first.values("evidence") == ("F01", "F02") and first.values("frames") == ("surveillance_dystopia",)
+    assert first.value("rationale") == "F02: no single score"
+    assert by_claim[claims[4].claim_id][0].value("checkworthy") == "no-opinion"
 
 
 def test_agreement_and_gold_labels(annotated):

@@ -107,7 +107,7 @@ def test_card_is_complete_and_matches_the_baselines(built):
     assert front["license"] == "cc-by-4.0" and front["language"] == ["en", "zh"]
     assert front["pretty_name"] and front["size_categories"] and "text-classification" in front["task_categories"]
     for heading in ("## Motivation", "## Sources", "## Collection", "## Annotation", "### Agreement", "## Splits",
-                    "## Label distributions", "### Verdict by camp", "### Verdict by language", "### Distortion direction by camp",
+                    "## Label distributions", "### Verdict by camp", "### Verdict by language", "### Distortion by camp",
                     "## Baselines", "## Known biases and limitations", "## Licensing", "## Changes in this version"):
         assert f"\n{heading}\n" in body, heading
     assert "annotation/GUIDELINES.md" in body and "Krippendorff's alpha, verdict (nominal)" in body

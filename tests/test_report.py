@@ -43,10 +43,15 @@ def test_report_has_plot_sections_and_escapes_claims(tmp_path):
     html = (data.reports_dir / "report-0.1.0.html").read_text(encoding="utf-8")
     assert summary.outputs == [str(data.reports_dir / "report-0.1.0.html")]
     sections = re.findall(r"<section><h2>(.*?)</h2>", html)
-    assert sections[:5] == ["Verdicts by camp", "Distortion direction by camp", "Verdicts by language", "Frames over time",
-                            "Top sensational cues per camp"]
-    assert "Example distorted claims" in sections
-    assert html.count('src="data:image/png;base64,') >= 4, "the four plots are embedded PNGs"
+    # a section per single field and camp/language, per multi field over time, the spans, the baselines,
+    # and example claims per conditional single field, all from the schema
+    assert sections == ["Checkworthy by camp", "Checkworthy by language", "Verdict by camp", "Verdict by language",
+                        "Distortion by camp", "Distortion by language", "Frames over time", "Top cues per camp",
+                        "Baselines", "Example claims by verdict", "Example claims by distortion"]
+    assert html.count('src="data:image/png;base64,') >= 7, "the seven plots are embedded PNGs"
+    # the example tables have one table per label of the schema's choices that occurs
+    distortion = html.split("<h2>Example claims by distortion</h2>")[1]
+    assert re.findall(r"<h4>(.*?)</h4>", distortion) == ["overstates", "understates", "none"]
     # the claim (example table) and its cue span (top cues) are shown, escaped; no live script tag anywhere
     assert "<script" not in html.lower()
     assert "The score &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; watches every citizen." in html

@@ -16,9 +16,11 @@ import numpy as np
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+
+from pipelines.kernel.label_schema import LabelSchema, load_schema
 
 MODELS = ("majority", "logreg", "svm")
 MODEL_DESCRIPTIONS = {
@@ -56,45 +58,33 @@ class EvalSet:
     groups: dict[str, list[str]] | None = None  # breakdown name → group value per row
 
 
+def _scores(gold: list[str], predicted: list[str], label_names: list[str]) -> dict:
+    """n, accuracy, macro-F1 and F1 per class (over label_names; a class never predicted nor
+    present scores 0), rounded to four places."""
+    per_class = f1_score(gold, predicted, labels=label_names, average=None, zero_division=0)
+    return {
+        "n": len(predicted),
+        "accuracy": round(float(accuracy_score(gold, predicted)), 4),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=label_names, average="macro", zero_division=0)), 4),
+        "per_class_f1": {name: round(float(score), 4) for name, score in zip(label_names, per_class)},
+    }
+
+
 def evaluate(model, eval_set: EvalSet, label_names: list[str]) -> dict:
     if not eval_set.texts:
         return {"n": 0}
     predicted = list(model.predict(eval_set.texts))
     result = {
-        "n": len(predicted),
-        "accuracy": round(float(accuracy_score(eval_set.labels, predicted)), 4),
-        "macro_f1": round(float(f1_score(eval_set.labels, predicted, labels=label_names, average="macro", zero_division=0)), 4),
-        "per_class_f1": {
-            name: round(float(score), 4)
-            for name, score in zip(label_names, f1_score(eval_set.labels, predicted, labels=label_names, average=None, zero_division=0))
-        },
-        "confusion": _confusion(eval_set.labels, predicted, label_names),
+        **_scores(eval_set.labels, predicted, label_names),
+        # rows gold × columns predicted, in label_names order; rows with a label outside it are left out
+        "confusion": confusion_matrix(eval_set.labels, predicted, labels=label_names).tolist(),
     }
     for breakdown, values in (eval_set.groups or {}).items():
         result[f"by_{breakdown}"] = {}
         for value in sorted(set(values)):
             idx = [i for i, v in enumerate(values) if v == value]
-            gold = [eval_set.labels[i] for i in idx]
-            pred = [predicted[i] for i in idx]
-            result[f"by_{breakdown}"][value] = {
-                "n": len(idx),
-                "accuracy": round(float(accuracy_score(gold, pred)), 4),
-                "macro_f1": round(float(f1_score(gold, pred, labels=label_names, average="macro", zero_division=0)), 4),
-                "per_class_f1": {
-                    name: round(float(score), 4)
-                    for name, score in zip(label_names, f1_score(gold, pred, labels=label_names, average=None, zero_division=0))
-                },
-            }
+            result[f"by_{breakdown}"][value] = _scores([eval_set.labels[i] for i in idx], [predicted[i] for i in idx], label_names)
     return result
-
-
-def _confusion(gold: list[str], predicted: list[str], names: list[str]) -> list[list[int]]:
-    index = {n: i for i, n in enumerate(names)}
-    matrix = np.zeros((len(names), len(names)), dtype=int)
-    for g, p in zip(gold, predicted):
-        if g in index and p in index:
-            matrix[index[g], index[p]] += 1
-    return matrix.tolist()
 
 
 def train_and_evaluate(train_texts: list[str], train_labels: list[str], eval_sets: list[EvalSet],
@@ -165,46 +155,78 @@ def save_models(model_dir: Path, models: dict) -> list[Path]:
 # --- The release's tasks ---------------------------------------------------------------
 
 
-def _select_checkworthy(frame):
-    return frame[frame["checkworthy"] == "yes"]
+# The merged class of a yes-vs-rest task: every choice but the positive one.
+OTHERS = "no"
 
 
-TASKS = {
-    # task → (rows used, gold labels of a frame, label names from the release's names)
-    "checkworthy": (lambda f: f, lambda f: ["yes" if v == "yes" else "no" for v in f["checkworthy"]], lambda names: ["yes", "no"]),
-    "verdict": (_select_checkworthy, lambda f: list(f["verdict"]), lambda names: list(names["verdict"])),
-    "distortion": (_select_checkworthy, lambda f: list(f["distortion"]), lambda names: list(names["distortion"])),
-}
-TASK_NOTES = {
-    "checkworthy": "all claims; yes vs. no (the three no-* labels merged)",
-    "verdict": "check-worthy claims; five verdicts",
-    "distortion": "check-worthy claims; direction of distortion",
-}
+@dataclass(frozen=True)
+class Task:
+    """A baseline task: one single field of the label schema, on the rows where the field is
+    asked (its required_if holds: verdicts of check-worthy claims)."""
+
+    field: str
+    label_names: list[str]
+    condition: tuple[str, str] | None
+    positive: str | None  # set: the positive value against the other choices merged
+    description: str
+
+    def select(self, frame):
+        return frame if self.condition is None else frame[frame[self.condition[0]] == self.condition[1]]
+
+    def labels_of(self, frame) -> list:
+        if self.positive is None:
+            return list(frame[self.field])
+        return [self.positive if v == self.positive else OTHERS for v in frame[self.field]]
 
 
-def release_baselines(frames: dict, names: dict[str, list[str]], seed: int = 0, keep_models: dict | None = None) -> dict:
+def schema_tasks(schema: LabelSchema, names: dict[str, list[str]]) -> list[Task]:
+    """One task per single field of the schema that the release has (names: its class names).
+
+    A field that other fields' required_if points at (checkworthy: verdict and distortion are
+    asked where it is "yes") is a yes-vs-rest task: that value against the other choices merged,
+    the question the pipeline asks before any other. Every other single field is a task over
+    its own classes, on the rows where its required_if holds."""
+    tasks = []
+    for field in schema.fields_of_kind("single"):
+        if field.name not in names:
+            continue
+        condition, positive = field.required_if, schema.positive(field.name)
+        rows = "all claims" if condition is None else f"claims where {condition[0]} is {condition[1]}"
+        if positive is not None:
+            others = [n for n in names[field.name] if n != positive]
+            tasks.append(Task(field.name, [positive, OTHERS], condition, positive,
+                              f"{rows}; {positive} vs. {OTHERS} ({', '.join(others)} merged)"))
+        else:
+            tasks.append(Task(field.name, list(names[field.name]), condition, None,
+                              f"{rows}; {', '.join(names[field.name])}"))
+    return tasks
+
+
+def release_baselines(frames: dict, names: dict[str, list[str]], schema: LabelSchema | None = None, seed: int = 0,
+                      keep_models: dict | None = None) -> dict:
     """Train on the train split, score test and ood_test, per task (labels as names in frames).
 
-    frames: split → pandas DataFrame with text, language, camp and label columns as names."""
+    frames: split → pandas DataFrame with text, language, camp and label columns as names;
+    names: the release's class names per single field; schema: the label schema (default the
+    committed one), which decides the tasks."""
     if "train" not in frames:
         raise ValueError("the release has no train split to fit baselines on")
     results = {"seed": seed, "models": dict(MODEL_DESCRIPTIONS), "tasks": {}}
-    for task, (select, labels_of, label_names_of) in TASKS.items():
-        label_names = label_names_of(names)
-        train = select(frames["train"])
+    for task in schema_tasks(schema or load_schema(), names):
+        train = task.select(frames["train"])
         eval_sets = []
         for split in EVAL_SPLITS:
             if split in frames:
-                frame = select(frames[split])
-                eval_sets.append(EvalSet(split, list(frame["text"]), labels_of(frame),
+                frame = task.select(frames[split])
+                eval_sets.append(EvalSet(split, list(frame["text"]), task.labels_of(frame),
                                          {key: list(frame[key]) for key in BREAKDOWNS}))
-        results["tasks"][task] = {
-            "description": TASK_NOTES[task],
-            "labels": label_names,
+        results["tasks"][task.field] = {
+            "description": task.description,
+            "labels": task.label_names,
             "train_size": len(train),
             "eval_sizes": {es.name: len(es.texts) for es in eval_sets},
-            "results": train_and_evaluate(list(train["text"]), labels_of(train), eval_sets, label_names,
-                                          seed=seed, task=task, keep_models=keep_models),
+            "results": train_and_evaluate(list(train["text"]), task.labels_of(train), eval_sets, task.label_names,
+                                          seed=seed, task=task.field, keep_models=keep_models),
         }
     return results
 

@@ -10,6 +10,7 @@ from pipelines.kernel.io import (
     FrameCheckError,
     write_text_atomic,
 )
+from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
 from pipelines.kernel.releases import (
     load_release_frames,
     release_folder,
@@ -19,7 +20,8 @@ from pipelines.kernel.step import Step, StepContext
 
 
 def claims_frames(rows_by_split: dict[str, list[dict]], names: dict[str, list[str]]) -> dict:
-    """Release rows (label columns as indices) → pandas frames per split, labels as names."""
+    """Release rows (label columns as indices) → pandas frames per split, the single label
+    columns named in `names` (column → class names) as names."""
     import pandas as pd
 
     frames = {}
@@ -27,8 +29,7 @@ def claims_frames(rows_by_split: dict[str, list[dict]], names: dict[str, list[st
         if not rows:
             continue
         frame = pd.DataFrame(rows)
-        for column in ("checkworthy", "verdict", "distortion"):
-            labels = names[column]
+        for column, labels in names.items():
             frame[column] = frame[column].map(lambda i, labels=labels: labels[i] if i is not None and i >= 0 else None)
         frames[split] = frame
     return frames
@@ -69,7 +70,7 @@ class BaselinesStep(Step):
         return f"baselines-{self.folder.name}"
 
     def inputs(self) -> list[Path]:
-        return [self.folder / "SHA256SUMS"]
+        return [self.folder / "SHA256SUMS", SCHEMA_FILE]  # the schema decides the tasks
 
     def outputs(self) -> list[Path]:
         return [self.out_dir / "baselines.json"]
@@ -84,7 +85,7 @@ class BaselinesStep(Step):
             raise FrameCheckError(f"{self.folder}: the release has no train split to fit baselines on")
         models: dict = {}
         results = {"dataset": self.dataset, "version": release_version(self.folder) or self.folder.name,
-                   **release_baselines(frames, names, keep_models=models)}
+                   **release_baselines(frames, names, load_schema(), keep_models=models)}
         plots = write_baseline_files(self.out_dir, results)
         save_models(self.out_dir / "models", models)
         ctx.summary.records_out = len(results["tasks"])

@@ -46,6 +46,11 @@ class Field:
     def names(self) -> list[str]:
         return [c.value for c in self.choices]
 
+    @property
+    def is_set(self) -> bool:
+        """A multi or evidence field holds a set of values (frames, fact ids)."""
+        return self.kind in ("multi", "evidence")
+
 
 @dataclass(frozen=True)
 class LabelSchema:
@@ -56,6 +61,46 @@ class LabelSchema:
 
     def class_names(self, name: str) -> list[str]:
         return self.field(name).names
+
+    def fields_of_kind(self, *kinds: str) -> tuple[Field, ...]:
+        """The fields of these kinds, in schema order (the order of the release's columns)."""
+        return tuple(f for f in self.fields if f.kind in kinds)
+
+    @property
+    def gate(self) -> tuple[str, str] | None:
+        """The condition the conditional fields are asked under: the first `required_if` of the
+        schema (checkworthy = "yes": verdict and distortion are asked of check-worthy claims only)."""
+        return next((f.required_if for f in self.fields if f.required_if), None)
+
+    def condition(self, name: str) -> tuple[str, str] | None:
+        """When a field is asked: its own `required_if`; an evidence field without one (the facts
+        that decide the conditional verdict) is asked under the gate."""
+        field = self.field(name)
+        if field.required_if or field.kind != "evidence":
+            return field.required_if
+        return self.gate
+
+    def positive(self, name: str) -> str | None:
+        """The value of a field that opens other fields ("yes" for checkworthy), or None."""
+        return next((f.required_if[1] for f in self.fields if f.required_if and f.required_if[0] == name), None)
+
+    @property
+    def decision(self) -> tuple[str, ...]:
+        """The fields of a claim's main judgement: the first single field and the first single field
+        asked under its positive value (checkworthy, then verdict). Their shares of agreeing annotators
+        make the gold `agreement`, and a gold text field (rationale) comes from an annotator who agrees
+        with the gold on both."""
+        single = self.fields_of_kind("single")
+        if not single:
+            return ()
+        root = single[0].name
+        follow = next((f.name for f in single if f.required_if and f.required_if[0] == root), None)
+        return (root, follow) if follow else (root,)
+
+    def spans_field_for(self, label: str) -> Field | None:
+        """The spans field a span label belongs to (the first spans field when none lists it)."""
+        spans = self.fields_of_kind("spans")
+        return next((f for f in spans if label in f.names), spans[0] if spans else None)
 
 
 # --- The schema file's models -----------------------------------------------------------

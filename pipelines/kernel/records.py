@@ -177,21 +177,36 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelValue:
+    """An annotator's value(s) for one field of the label schema: one choice for a single
+    field, the chosen set for a multi or evidence field (fact ids), the text for a text field."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Annotation:
-    """One annotator's labels for one claim, as normalized from a Label Studio export."""
+    """One annotator's labels for one claim, as normalized from a Label Studio export. The
+    fields are the label schema's (annotation/label_schema.yaml): `labels` holds every field
+    the annotator gave a value, in schema order; `cues` the spans of its spans fields."""
 
     annotation_id: str
     claim_id: str
     annotator: str  # pseudonym, never an email or a user name
-    checkworthy: str | None
-    verdict: str | None
-    distortion: str | None
-    frames: tuple[str, ...]
-    evidence: tuple[str, ...]
+    labels: tuple[LabelValue, ...]
     cues: tuple[CueSpan, ...]
-    rationale: str
     created_at: str
     source_file: str
+
+    def values(self, field: str) -> tuple[str, ...]:
+        """The values given for a field; () when the annotator gave none."""
+        return next((label.values for label in self.labels if label.field == field), ())
+
+    def value(self, field: str) -> str | None:
+        """The one value of a single or text field; None when the annotator gave none."""
+        values = self.values(field)
+        return values[0] if values else None
 
 
 # --- Parquet schemas, derived from the dataclasses ---------------------------------------
@@ -239,7 +254,8 @@ def _nested_records(cls) -> dict[str, type]:
 
 TABLE_RECORDS = (FetchRecord, Article, Claim, Fact, Annotation)
 SCHEMAS: dict[type, pa.Schema] = {cls: schema_of(cls) for cls in TABLE_RECORDS}
-_NESTED = {(cls, name): inner for cls in TABLE_RECORDS for name, inner in _nested_records(cls).items()}
+_NESTED = {(cls, name): inner for cls in TABLE_RECORDS + (LabelValue, CueSpan, EvidenceCandidate, Source)
+           for name, inner in _nested_records(cls).items()}
 
 
 def to_row(record) -> dict:
@@ -261,6 +277,6 @@ def from_row(cls, row: dict):
         nested = _NESTED.get((cls, f.name))
         if isinstance(value, (list, tuple)) or (value is not None and hasattr(value, "tolist")):
             items = list(value)
-            value = tuple(nested(**item) if nested else item for item in items)
+            value = tuple(from_row(nested, item) if nested else item for item in items)
         kwargs[f.name] = value
     return cls(**kwargs)

@@ -68,17 +68,17 @@ class BuildReleaseStep(Step):
         articles = read_records(data.table("articles"), Article)
         claims = read_records(data.table("claims"), Claim)
         annotations = read_records(data.table("annotations"), Annotation)
-        gold = gold_labels(annotations)
+        gold = gold_labels(annotations, schema)
         tables = build_tables(definition, schema, articles, claims, gold, load_facts(), redistribute)
         released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
         agreement = agreement_report([a for a in annotations if a.claim_id in released],
-                                     {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()})
+                                     {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()}, schema)
         models: dict = {}
-        names = {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
+        names = {f.name: f.names for f in schema.fields_of_kind("single")}
 
         def extras(tmp: Path, split_info: dict) -> dict:
             results = {"dataset": definition.name, "version": definition.version,
-                       **release_baselines(claims_frames(tables.rows["claims"], names), names, keep_models=models)}
+                       **release_baselines(claims_frames(tables.rows["claims"], names), names, schema, keep_models=models)}
             plots = write_baseline_files(tmp / "baselines", results)
             return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()}}
 

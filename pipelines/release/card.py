@@ -39,10 +39,11 @@ def _dist_table(dist: dict[str, Counter], names: list[str], by: str) -> str:
     return _table([by] + names + ["total"], rows) if rows else "_none_"
 
 
-def _frames_dist(claims: list[dict], names: list[str], by: str) -> dict[str, Counter]:
+def _set_dist(claims: list[dict], key: str, names: list[str], by: str) -> dict[str, Counter]:
+    """Counts of the labels of a multi field (a list of indices per claim) by `by`."""
     table: dict[str, Counter] = {}
     for row in claims:
-        for index in row["frames"] or []:
+        for index in row.get(key) or []:
             table.setdefault(row[by], Counter())[names[index]] += 1
     return table
 
@@ -51,8 +52,9 @@ def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _agreement_section(agreement: dict) -> list[str]:
+def _agreement_section(agreement: dict, schema: LabelSchema) -> list[str]:
     alpha = agreement.get("alpha", {})
+    kinds = {f.name: f.kind for f in schema.fields}
     fields = list(alpha)
     parts = [
         _table(
@@ -63,7 +65,7 @@ def _agreement_section(agreement: dict) -> list[str]:
                 ["claims annotated", agreement.get("claims", 0)],
                 ["claims with 2+ annotators", agreement.get("claims_with_overlap", 0)],
             ]
-            + [[f"Krippendorff's alpha, {f} ({'nominal' if f in ('checkworthy', 'verdict', 'distortion') else 'Jaccard set distance'})",
+            + [[f"Krippendorff's alpha, {f} ({'nominal' if kinds.get(f) == 'single' else 'Jaccard set distance'})",
                 _fmt(v)] for f, v in alpha.items()],
         )
     ]
@@ -90,6 +92,47 @@ def _schema_section(schema: LabelSchema) -> str:
         for choice in field.choices:
             rows.append([field.name, f"`{choice.value}`", choice.hint])
     return _table(["field", "label", "definition"], rows)
+
+
+def _label_distributions(schema: LabelSchema, claims: list[dict]) -> list[str]:
+    """Per single and multi field of the schema, its labels by camp and by language."""
+    parts = []
+    for field in schema.fields_of_kind("single", "multi"):
+        several = " (a claim can carry several)" if field.kind == "multi" else ""
+        for by in ("camp", "language"):
+            dist = (distribution(claims, field.name, by, field.names) if field.kind == "single"
+                    else _set_dist(claims, field.name, field.names, by))
+            parts += [f"### {field.name.capitalize()} by {by}{several if by == 'camp' else ''}",
+                      _dist_table(dist, field.names, by)]
+    return parts
+
+
+def _annotation_text(schema: LabelSchema) -> str:
+    """How the gold labels are made, for the fields this schema has."""
+    fields = ", ".join(f"`{f.name}`" for f in schema.fields)
+    decision = " times the share behind the gold ".join(f"`{name}`" for name in schema.decision)
+    agreement = (f"`agreement` is the share of annotators behind the gold {decision}, and " if decision else "")
+    return (f"Annotators labeled each claim in Label Studio against the fact base (`facts` config), following the guidelines "
+            f"(`{GUIDELINES}` in the FrameCheck repository): {fields}. Gold labels are the majority vote (a tie goes to the "
+            "earliest annotation); set-valued fields keep labels chosen by at least half of the annotators; "
+            f"{agreement}`annotator_count` says how many labeled the claim. "
+            "The labels, from the one label schema that also generates the Label Studio config:")
+
+
+def _loading_text(schema: LabelSchema, split_info: dict, version: str, repo: str) -> list[str]:
+    single = schema.fields_of_kind("single")
+    shown = schema.decision[-1] if schema.decision else None
+    conditional = next((f for f in single if f.required_if), None)
+    example = (f", e.g. the `{conditional.name}` of a claim whose `{conditional.required_if[0]}` is not "
+               f"`{conditional.required_if[1]}`" if conditional else "")
+    return [
+        "```python\nfrom datasets import load_dataset\n\n"
+        f'claims = load_dataset("{repo}", "claims", revision="v{version}")  # also: articles, facts, spans\n'
+        + (f'print(claims["train"].features["{shown}"].names)\n' if shown else "") + "```",
+        "Configs: " + ", ".join(f"`{cfg}` ({sum(s['num_examples'] for s in splits)} rows)" for cfg, splits in split_info.items())
+        + f". Label columns are `ClassLabel`s (integers; `-1` = not labeled{example}). "
+        "`croissant.json` describes the same files in MLCommons Croissant 1.0; `SHA256SUMS` lists every file's hash.",
+    ]
 
 
 def _baselines_section(baselines: dict | None, plots: dict[str, str]) -> list[str]:
@@ -150,8 +193,6 @@ def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: Releas
     outlets = Counter((a["outlet"], a["outlet_name"], a["camp"], a["language"], a["text_redistributed"]) for a in articles)
     claims_per_outlet = Counter(c["outlet"] for c in claims)
     split_rows = [[cfg, s["name"], s["num_examples"]] for cfg, splits in split_info.items() for s in splits]
-    checkworthy = schema.class_names("checkworthy")
-    verdicts, distortions, frames = schema.class_names("verdict"), schema.class_names("distortion"), schema.class_names("frames")
     withheld = sum(1 for a in articles if not a["text_redistributed"])
     repo = definition.hub_repo or f"<org>/{definition.name}"
     by_split_camp = Counter((split, row["camp"], row["language"]) for split, rows in tables.rows["claims"].items() for row in rows)
@@ -159,12 +200,7 @@ def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: Releas
         f"# {definition.pretty_name} (v{definition.version})",
         DEMO_WARNING if definition.demo else "",
         "## Loading",
-        "```python\nfrom datasets import load_dataset\n\n"
-        f'claims = load_dataset("{repo}", "claims", revision="v{definition.version}")  # also: articles, facts, spans\n'
-        'print(claims["train"].features["verdict"].names)\n```',
-        "Configs: " + ", ".join(f"`{cfg}` ({sum(s['num_examples'] for s in splits)} rows)" for cfg, splits in split_info.items())
-        + ". Label columns are `ClassLabel`s (integers; `-1` = not labeled, e.g. the verdict of a claim that is not check-worthy). "
-        "`croissant.json` describes the same files in MLCommons Croissant 1.0; `SHA256SUMS` lists every file's hash.",
+        *_loading_text(schema, split_info, definition.version, repo),
         "## Motivation",
         definition.description,
         "Western coverage often describes one national score that watches everything a citizen does; the documented "
@@ -185,15 +221,10 @@ def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: Releas
         "sentence with a check-worthiness score (`checkworthiness`) and sensational-cue spans from a lexicon. "
         "`warc_file`, `warc_offset` and `body_sha256` give every article's provenance.",
         "## Annotation",
-        f"Annotators labeled each claim in Label Studio against the fact base (`facts` config), following the guidelines "
-        f"(`{GUIDELINES}` in the FrameCheck repository): check-worthiness, verdict, distortion direction, frames, "
-        "sensational spans, evidence fact ids and a rationale. Gold labels are the majority vote; set-valued fields keep "
-        "labels chosen by at least half of the annotators; `agreement` is the share of annotators behind the gold "
-        "check-worthiness times the share behind the gold verdict, and `annotator_count` says how many labeled the claim. "
-        "The labels, from the one label schema that also generates the Label Studio config:",
+        _annotation_text(schema),
         _schema_section(schema),
         "### Agreement",
-        *_agreement_section(agreement),
+        *_agreement_section(agreement, schema),
         "## Splits",
         "Claims are split by article group (an article and its syndicated near-duplicate copies form one group), so no "
         f"article is in two splits. The split of a group is a hash of the seed ({definition.seed}) and its group id with "
@@ -207,22 +238,7 @@ def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: Releas
         _table(["split", "camp", "language", "claims"],
                [[s, c, lang, n] for (s, c, lang), n in sorted(by_split_camp.items(), key=lambda kv: (SPLITS.index(kv[0][0]), kv[0][1:]))]),
         "## Label distributions",
-        "### Check-worthiness by camp",
-        _dist_table(distribution(claims, "checkworthy", "camp", checkworthy), checkworthy, "camp"),
-        "### Check-worthiness by language",
-        _dist_table(distribution(claims, "checkworthy", "language", checkworthy), checkworthy, "language"),
-        "### Verdict by camp",
-        _dist_table(distribution(claims, "verdict", "camp", verdicts), verdicts, "camp"),
-        "### Verdict by language",
-        _dist_table(distribution(claims, "verdict", "language", verdicts), verdicts, "language"),
-        "### Distortion direction by camp",
-        _dist_table(distribution(claims, "distortion", "camp", distortions), distortions, "camp"),
-        "### Distortion direction by language",
-        _dist_table(distribution(claims, "distortion", "language", distortions), distortions, "language"),
-        "### Frames by camp (a claim can carry several)",
-        _dist_table(_frames_dist(claims, frames, "camp"), frames, "camp"),
-        "### Frames by language",
-        _dist_table(_frames_dist(claims, frames, "language"), frames, "language"),
+        *_label_distributions(schema, claims),
         "## Baselines",
         *_baselines_section(context.get("baselines"), context.get("baseline_plots") or {}),
         "## Known biases and limitations",

@@ -1,8 +1,8 @@
 """CHANGELOG entries: what changed in the claims since the previous release of a dataset.
 
 A release's claims are compared with the previous release's by claim id: claims added,
-removed, relabeled (check-worthiness, verdict, distortion, frames or evidence changed) and
-moved to another split. Entries are plain Markdown with no dates, so the same inputs give
+removed, relabeled (a label field of the schema changed: single, multi and evidence fields;
+a field only one of the two releases has is no relabeling) and moved to another split. Entries are plain Markdown with no dates, so the same inputs give
 the same bytes.
 
 Where things live:
@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.kernel.label_schema import LabelSchema
 from pipelines.kernel.releases import (
     card_features,
     class_label_names,
@@ -26,7 +27,6 @@ from pipelines.kernel.releases import (
     release_version,
 )
 
-LABEL_KEYS = ("checkworthy", "verdict", "distortion", "frames", "evidence")
 _HEADING = re.compile(r"^## (\d+\.\d+\.\d+)\s*$", re.MULTILINE)
 
 
@@ -35,38 +35,49 @@ _HEADING = re.compile(r"^## (\d+\.\d+\.\d+)\s*$", re.MULTILINE)
 # --- Reading claims --------------------------------------------------------------------
 
 
-def claims_from_rows(rows_by_split: dict[str, list[dict]], names: dict[str, list[str]]) -> dict[str, dict]:
+def label_names(schema: LabelSchema) -> dict[str, list[str]]:
+    """Class-label names of the claims' ClassLabel columns (single and multi fields)."""
+    return {f.name: f.names for f in schema.fields_of_kind("single", "multi")}
+
+
+def evidence_keys(schema: LabelSchema) -> tuple[str, ...]:
+    """The claims' evidence columns (fact ids as strings, not ClassLabels)."""
+    return tuple(f.name for f in schema.fields_of_kind("evidence"))
+
+
+def claims_from_rows(rows_by_split: dict[str, list[dict]], names: dict[str, list[str]],
+                     evidence: tuple[str, ...] = ()) -> dict[str, dict]:
     """claim id → {split, label fields as names} from release rows (label fields as indices)."""
     out = {}
     for split, rows in rows_by_split.items():
         for row in rows:
-            out[row["claim_id"]] = {"split": split, **_labels(row, names)}
+            out[row["claim_id"]] = {"split": split, **_labels(row, names, evidence)}
     return out
 
 
-def _labels(row: dict, names: dict[str, list[str]]) -> dict:
+def _labels(row: dict, names: dict[str, list[str]], evidence: tuple[str, ...]) -> dict:
+    """ClassLabel columns as names (a list column as sorted names), evidence as sorted ids;
+    in the row's column order, the schema's."""
     def name(key, value):
         if value is None or value < 0:
             return None
         return names[key][value]
 
-    return {
-        "checkworthy": name("checkworthy", row["checkworthy"]),
-        "verdict": name("verdict", row["verdict"]),
-        "distortion": name("distortion", row["distortion"]),
-        "frames": sorted(name("frames", v) for v in (row["frames"] or [])),
-        "evidence": sorted(row["evidence"] or []),
-    }
+    labels = {}
+    for key, value in row.items():
+        if key in evidence:
+            labels[key] = sorted(value or [])
+        elif key in names:
+            labels[key] = sorted(name(key, v) for v in value or []) if isinstance(value, list) else name(key, value)
+    return labels
 
 
-def claims_from_release(folder: Path) -> dict[str, dict]:
+def claims_from_release(folder: Path, evidence: tuple[str, ...] = ()) -> dict[str, dict]:
     import pyarrow.parquet as pq
 
     names = class_label_names(card_features(folder, "claims"))
     rows = {p.stem: pq.read_table(p).to_pylist() for p in sorted((folder / "data" / "claims").glob("*.parquet"))}
-    return claims_from_rows(rows, names)
-
-
+    return claims_from_rows(rows, names, evidence)
 
 
 def find_previous(out: Path, version: str) -> Path | None:
@@ -123,7 +134,8 @@ def diff_claims(previous: dict[str, dict] | None, current: dict[str, dict], prev
         diff.added_by_split[split] = diff.added_by_split.get(split, 0) + 1
     for cid in sorted(set(current) & set(previous)):
         old, new = previous[cid], current[cid]
-        changes = [f"{k}: {_show(old.get(k))} → {_show(new.get(k))}" for k in LABEL_KEYS if old.get(k) != new.get(k)]
+        keys = [k for k in new if k in old and k != "split"]  # the label fields both releases have
+        changes = [f"{k}: {_show(old[k])} → {_show(new[k])}" for k in keys if old[k] != new[k]]
         if changes:
             diff.relabeled[cid] = changes
         if old["split"] != new["split"]:

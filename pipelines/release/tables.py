@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.kernel.io import FrameCheckError
-from pipelines.kernel.label_schema import LabelSchema
+from pipelines.kernel.label_schema import Field, LabelSchema
 from pipelines.kernel.records import Article, Claim, Fact, to_row
 from pipelines.kernel.releases import ReleaseDefinition
 
@@ -38,11 +38,32 @@ class ReleaseValidationError(FrameCheckError):
 # --- Features --------------------------------------------------------------------------
 
 
-def features(schema: LabelSchema) -> dict:
-    """datasets.Features per config; label columns are ClassLabels from the one schema."""
-    from datasets import ClassLabel, Features, List, Value
+def label_feature(field: Field):
+    """The release column of a schema field by its kind (None for spans: the spans config)."""
+    from datasets import ClassLabel, List, Value
 
-    cue_names = schema.class_names("cues")
+    if field.kind == "single":
+        return ClassLabel(names=field.names)
+    if field.kind == "multi":
+        return List(ClassLabel(names=field.names))
+    if field.kind == "evidence":
+        return List(Value("string"))  # fact ids
+    if field.kind == "text":
+        return Value("string")
+    return None
+
+
+def span_label_names(schema: LabelSchema) -> list[str]:
+    """The spans config's labels: the choices of the schema's spans fields."""
+    return [name for spans in schema.fields_of_kind("spans") for name in spans.names]
+
+
+def features(schema: LabelSchema) -> dict:
+    """datasets.Features per config; the claims' label columns (one per schema field, in schema
+    order) and the span labels are ClassLabels from the one schema."""
+    from datasets import ClassLabel, Features, Value
+
+    labels = {f.name: label_feature(f) for f in schema.fields if label_feature(f) is not None}
     return {
         "claims": Features(
             {
@@ -60,12 +81,7 @@ def features(schema: LabelSchema) -> dict:
                 "published": Value("string"),
                 "url": Value("string"),
                 "checkworthiness": Value("float32"),
-                "checkworthy": ClassLabel(names=schema.class_names("checkworthy")),
-                "verdict": ClassLabel(names=schema.class_names("verdict")),
-                "distortion": ClassLabel(names=schema.class_names("distortion")),
-                "frames": List(ClassLabel(names=schema.class_names("frames"))),
-                "evidence": List(Value("string")),
-                "rationale": Value("string"),
+                **labels,
                 "annotator_count": Value("int32"),
                 "agreement": Value("float32"),
             }
@@ -109,7 +125,7 @@ def features(schema: LabelSchema) -> dict:
                 "claim_id": Value("string"),
                 "start": Value("int32"),
                 "end": Value("int32"),
-                "label": ClassLabel(names=cue_names),
+                "label": ClassLabel(names=span_label_names(schema)),
                 "text": Value("string"),
                 "source": Value("string"),
             }
@@ -136,14 +152,35 @@ class ReleaseTables:
     rows: dict[str, dict[str, list[dict]]]  # config → split → rows
 
 
-def _label_index(schema: LabelSchema, name: str, value, problems: list, claim_id: str) -> int:
+def _label_index(names: list[str], name: str, value, problems: list, claim_id: str) -> int:
     if value is None:
         return -1
-    names = schema.class_names(name)
     if value not in names:
         problems.append(f"claim {claim_id}: {name}={value!r} is not in the label schema")
         return -1
     return names.index(value)
+
+
+def _spans_name(schema: LabelSchema, label: str) -> str:
+    field = schema.spans_field_for(label)
+    return field.name if field is not None else "span label"
+
+
+def label_columns(schema: LabelSchema, labels: dict, problems: list, claim_id: str) -> dict:
+    """A claim's gold labels as release columns: single and multi fields as ClassLabel indices,
+    evidence as fact ids, text as text (a field the gold lacks is unlabeled)."""
+    row = {}
+    for label_field in schema.fields:
+        name, kind, value = label_field.name, label_field.kind, labels.get(label_field.name)
+        if kind == "single":
+            row[name] = _label_index(label_field.names, name, value, problems, claim_id)
+        elif kind == "multi":
+            row[name] = [_label_index(label_field.names, name, v, problems, claim_id) for v in value or ()]
+        elif kind == "evidence":
+            row[name] = list(value or ())
+        elif kind == "text":
+            row[name] = value or ""
+    return row
 
 
 def build_tables(
@@ -156,6 +193,7 @@ def build_tables(
     redistributable: dict[str, bool],
 ) -> ReleaseTables:
     problems: list[str] = []
+    span_names = span_label_names(schema)
     article_by_id = {a.article_id: a for a in articles}
     fact_ids = {f.fact_id for f in facts}
     group_of = {a.article_id: a.duplicate_of or a.article_id for a in articles}
@@ -196,9 +234,10 @@ def build_tables(
         normalized = " ".join(claim.text.lower().split())
         if text_group.setdefault(normalized, group) != group:
             problems.append(f"claim {claim.claim_id}: same text as a claim of group {text_group[normalized]} (leak across groups)")
-        for fid in labels["evidence"]:
-            if fid not in fact_ids:
-                problems.append(f"claim {claim.claim_id}: evidence {fid} is not in the fact base")
+        for evidence in schema.fields_of_kind("evidence"):
+            for fid in labels.get(evidence.name) or ():
+                if fid not in fact_ids:
+                    problems.append(f"claim {claim.claim_id}: {evidence.name} {fid} is not in the fact base")
         split = group_split[group]
         used_articles.add(claim.article_id)
         claim_rows[split].append(
@@ -217,12 +256,7 @@ def build_tables(
                 "published": claim.published,
                 "url": claim.url,
                 "checkworthiness": claim.checkworthiness,
-                "checkworthy": _label_index(schema, "checkworthy", labels["checkworthy"], problems, claim.claim_id),
-                "verdict": _label_index(schema, "verdict", labels["verdict"], problems, claim.claim_id),
-                "distortion": _label_index(schema, "distortion", labels["distortion"], problems, claim.claim_id),
-                "frames": [_label_index(schema, "frames", f, problems, claim.claim_id) for f in labels["frames"]],
-                "evidence": list(labels["evidence"]),
-                "rationale": labels["rationale"],
+                **label_columns(schema, labels, problems, claim.claim_id),
                 "annotator_count": labels["annotator_count"],
                 "agreement": labels["agreement"],
             }
@@ -232,7 +266,8 @@ def build_tables(
             for span in spans:
                 span_rows[split].append(
                     {"claim_id": claim.claim_id, "start": span.start, "end": span.end,
-                     "label": _label_index(schema, "cues", span.label, problems, claim.claim_id), "text": span.text, "source": source}
+                     "label": _label_index(span_names, _spans_name(schema, span.label), span.label, problems, claim.claim_id),
+                     "text": span.text, "source": source}
                 )
 
     article_rows = {s: [] for s in SPLITS}
@@ -349,9 +384,9 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
         previous = previous if previous is not None else changelog.find_previous(out, definition.version)
         if previous is not None and changelog.parse_version(changelog.release_version(previous) or "") is None:
             raise FrameCheckError(f"{previous}: the previous release has no version (no croissant.json, not a version-named folder)")
-        before = changelog.claims_from_release(previous) if previous is not None else None
-        names = {k: schema.class_names(k) for k in ("checkworthy", "verdict", "distortion", "frames")}
-        diff = changelog.diff_claims(before, changelog.claims_from_rows(tables.rows["claims"], names),
+        before = changelog.claims_from_release(previous, changelog.evidence_keys(schema)) if previous is not None else None
+        names = changelog.label_names(schema)
+        diff = changelog.diff_claims(before, changelog.claims_from_rows(tables.rows["claims"], names, changelog.evidence_keys(schema)),
                                      changelog.release_version(previous) if previous is not None else None)
         entry = changelog.entry_markdown(definition.version, diff)
         (tmp / "CHANGELOG.md").write_text(changelog.release_changelog(definition.name, definition.version, entry, previous), encoding="utf-8")

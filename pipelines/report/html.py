@@ -1,6 +1,7 @@
 """`framecheck report`: one HTML page with the plots a researcher wants before reading rows.
 
-Plots are embedded PNGs; every string from the data is HTML-escaped."""
+The sections follow the label schema's fields (the ones the release has). Plots are embedded
+PNGs; every string from the data is HTML-escaped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.kernel.io import DataDir
+from pipelines.kernel.label_schema import SCHEMA_FILE, Field, LabelSchema, load_schema
 from pipelines.kernel.releases import load_release_frames, release_folder
 from pipelines.kernel.step import Step, StepContext
 
@@ -43,24 +45,26 @@ def _stacked(frame: pd.DataFrame, column: str, by: str, title: str) -> str:
     return _png(fig)
 
 
-def _frames_over_time(frame: pd.DataFrame) -> str:
+def _over_time(frame: pd.DataFrame, column: str) -> str:
+    """Labels of a multi field (frames) per year of publication."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [(str(r.published)[:4], f) for r in frame.itertuples() if r.published for f in (r.frames if r.frames is not None else [])]
+    rows = [(str(published)[:4], label) for published, labels in zip(frame["published"], frame[column])
+            if published for label in (labels if labels is not None else [])]
     if not rows:
-        return "<p>No dated frames.</p>"
-    table = pd.DataFrame(rows, columns=["year", "frame"]).groupby(["year", "frame"]).size().unstack(fill_value=0)
+        return f"<p>No dated {escape(column)}.</p>"
+    table = pd.DataFrame(rows, columns=["year", column]).groupby(["year", column]).size().unstack(fill_value=0)
     fig, ax = plt.subplots(figsize=(7, 3.2))
     table.plot(ax=ax, marker="o")
-    ax.set_title("Frames over time (claims per year)")
+    ax.set_title(f"{column.capitalize()} over time (claims per year)")
     ax.legend(fontsize=7)
     return _png(fig)
 
 
-def _top_cues(folder: Path, claims: pd.DataFrame, names: list[str]) -> str:
+def _top_cues(folder: Path, claims: pd.DataFrame) -> str:
     spans_dir = folder / "data" / "spans"
     if not spans_dir.exists():
         return "<p>No spans.</p>"
@@ -100,20 +104,40 @@ def _baselines(folder: Path) -> str:
     return "".join(html) or "<p>No baselines in this release.</p>"
 
 
-def _examples(claims: pd.DataFrame, per_camp: int = 5) -> str:
-    """The most check-worthy distorted claims per camp (every string escaped)."""
+def _examples(claims: pd.DataFrame, field: Field, shown: list[str], per_label: int = 3) -> str:
+    """Per label of a single field (in schema order), its most check-worthy claims, with the
+    camp and the labels of the `shown` fields (every string escaped)."""
     html = []
-    distorted = claims[claims["distortion"].isin(["overstates", "understates"])]
-    for camp, group in distorted.groupby("camp", sort=True):
-        top = group.sort_values(["checkworthiness", "claim_id"], ascending=[False, True]).head(per_camp)
+    header = "".join(f"<th>{escape(name)}</th>" for name in ["claim", "outlet", "camp"] + shown)
+    for label in field.names:
+        group = claims[claims[field.name] == label]
+        if group.empty:
+            continue
+        top = group.sort_values(["checkworthiness", "claim_id"], ascending=[False, True]).head(per_label)
         rows = "".join(
-            f"<tr><td>{escape(str(r.text))}</td><td>{escape(str(r.outlet))}</td><td>{escape(str(r.verdict))}</td>"
-            f"<td>{escape(str(r.distortion))}</td></tr>"
-            for r in top.itertuples()
+            "<tr>" + "".join(f"<td>{escape(str(row[key]))}</td>" for key in ["text", "outlet", "camp"] + shown) + "</tr>"
+            for row in top.to_dict("records")
         )
-        html.append(f"<h4>{escape(str(camp))}</h4><table><tr><th>claim</th><th>outlet</th><th>verdict</th>"
-                    f"<th>distortion</th></tr>{rows}</table>")
-    return "".join(html) or "<p>No distorted claims.</p>"
+        html.append(f"<h4>{escape(label)}</h4><table><tr>{header}</tr>{rows}</table>")
+    return "".join(html) or f"<p>No claims labeled with {escape(field.name)}.</p>"
+
+
+def _sections(schema: LabelSchema, folder: Path, claims: pd.DataFrame) -> list[tuple[str, str]]:
+    """Per single field its labels by camp and by language, per multi field its labels over time,
+    the top spans, the baselines, and per conditional single field (asked where the gate holds:
+    verdict, distortion) example claims of each of its labels."""
+    present = [f for f in schema.fields if f.name in claims.columns]
+    single = [f for f in present if f.kind == "single"]
+    sections = []
+    for field in single:
+        name = field.name.capitalize()
+        sections += [(f"{name} by {by}", _stacked(claims, field.name, by, f"{name} by {by}")) for by in ("camp", "language")]
+    sections += [(f"{f.name.capitalize()} over time", _over_time(claims, f.name)) for f in present if f.kind == "multi"]
+    sections += [(f"Top {f.name} per camp", _top_cues(folder, claims)) for f in schema.fields_of_kind("spans")[:1]]
+    sections.append(("Baselines", _baselines(folder)))
+    conditional = [f for f in single if f.required_if]
+    sections += [(f"Example claims by {f.name}", _examples(claims, f, [c.name for c in conditional])) for f in conditional]
+    return sections
 
 
 class ReportStep(Step):
@@ -129,7 +153,7 @@ class ReportStep(Step):
         return f"report-{self.folder.name}"
 
     def inputs(self) -> list[Path]:
-        return [self.folder / "SHA256SUMS"]
+        return [self.folder / "SHA256SUMS", SCHEMA_FILE]  # the sections follow the schema
 
     def outputs(self) -> list[Path]:
         return [self.data.reports_dir / f"report-{self.folder.name}.html"]
@@ -138,17 +162,14 @@ class ReportStep(Step):
         folder, target = self.folder, self.outputs()[0]
         loaded = load_release_frames(folder)
         claims = pd.concat(loaded["frames"].values(), ignore_index=True)
-        frame_names = loaded["names"].get("frames", [])
-        claims["frames"] = claims["frames"].map(lambda ids: [frame_names[i] for i in ids] if ids is not None else [])
-        sections = [
-            ("Verdicts by camp", _stacked(claims, "verdict", "camp", "Verdict by camp")),
-            ("Distortion direction by camp", _stacked(claims, "distortion", "camp", "Distortion by camp")),
-            ("Verdicts by language", _stacked(claims, "verdict", "language", "Verdict by language")),
-            ("Frames over time", _frames_over_time(claims)),
-            ("Top sensational cues per camp", _top_cues(folder, claims, frame_names)),
-            ("Baselines", _baselines(folder)),
-            ("Example distorted claims", _examples(claims)),
-        ]
+        names = loaded["names"]
+        schema = load_schema()
+        for field in schema.fields_of_kind("multi"):
+            if field.name in claims.columns:
+                labels = names.get(field.name, [])
+                claims[field.name] = claims[field.name].map(
+                    lambda ids, labels=labels: [labels[i] for i in ids] if ids is not None else [])
+        sections = _sections(schema, folder, claims)
         body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>" for title, content in sections)
         html = (
             "<!doctype html><html><head><meta charset='utf-8'><title>FrameCheck report</title>"
