@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from pipelines.kernel.io import FrameCheckError
 from pipelines.kernel.label_schema import Field, LabelSchema
-from pipelines.kernel.records import Article, Claim, Fact, to_row
+from pipelines.kernel.records import Article, Claim, CueSpan, Fact, schema_of, to_row
 from pipelines.kernel.releases import ReleaseDefinition
 
 SPLITS = ("train", "validation", "test", "ood_test")
@@ -58,78 +58,48 @@ def span_label_names(schema: LabelSchema) -> list[str]:
     return [name for spans in schema.fields_of_kind("spans") for name in spans.names]
 
 
+def _columns(record_type: type, *names: str) -> dict:
+    """Release columns that are record fields, typed from the record's Arrow schema (records are
+    defined once); `outlet` is the records' `outlet_id`."""
+    from datasets.features.features import generate_from_arrow_type
+
+    schema = schema_of(record_type)
+    return {name: generate_from_arrow_type(schema.field("outlet_id" if name == "outlet" else name).type) for name in names}
+
+
 def features(schema: LabelSchema) -> dict:
-    """datasets.Features per config; the claims' label columns (one per schema field, in schema
-    order) and the span labels are ClassLabels from the one schema."""
+    """datasets.Features per config: record fields typed from the records' schemas; the claims'
+    label columns (one per schema field, in schema order) and the span labels are ClassLabels
+    from the one label schema."""
     from datasets import ClassLabel, Features, Value
 
     labels = {f.name: label_feature(f) for f in schema.fields if label_feature(f) is not None}
     return {
-        "claims": Features(
-            {
-                "claim_id": Value("string"),
-                "article_id": Value("string"),
-                "group_id": Value("string"),
-                "text": Value("string"),
-                "context_before": Value("string"),
-                "context_after": Value("string"),
-                "start": Value("int32"),
-                "end": Value("int32"),
-                "language": Value("string"),
-                "outlet": Value("string"),
-                "camp": Value("string"),
-                "published": Value("string"),
-                "url": Value("string"),
-                "checkworthiness": Value("float32"),
-                **labels,
-                "annotator_count": Value("int32"),
-                "agreement": Value("float32"),
-            }
-        ),
-        "articles": Features(
-            {
-                "article_id": Value("string"),
-                "group_id": Value("string"),
-                "url": Value("string"),
-                "outlet": Value("string"),
-                "outlet_name": Value("string"),
-                "camp": Value("string"),
-                "language": Value("string"),
-                "title": Value("string"),
-                "author": Value("string"),
-                "published": Value("string"),
-                "text": Value("string"),
-                "text_redistributed": Value("bool"),
-                "text_sha256": Value("string"),
-                "duplicate_of": Value("string"),
-                "warc_file": Value("string"),
-                "warc_offset": Value("int64"),
-                "body_sha256": Value("string"),
-            }
-        ),
-        "facts": Features(
-            {
-                "fact_id": Value("string"),
-                "category": Value("string"),
-                "title": Value("string"),
-                "statement_en": Value("string"),
-                "statement_zh": Value("string"),
-                "valid_from": Value("string"),
-                "valid_to": Value("string"),
-                "status": Value("string"),
-                "sources_json": Value("string"),
-            }
-        ),
-        "spans": Features(
-            {
-                "claim_id": Value("string"),
-                "start": Value("int32"),
-                "end": Value("int32"),
-                "label": ClassLabel(names=span_label_names(schema)),
-                "text": Value("string"),
-                "source": Value("string"),
-            }
-        ),
+        "claims": Features({
+            **_columns(Claim, "claim_id", "article_id"), "group_id": Value("string"),
+            **_columns(Claim, "text", "context_before", "context_after", "start", "end", "language", "outlet", "camp",
+                       "published", "url", "checkworthiness"),
+            **labels,
+            "annotator_count": Value("int32"),
+            "agreement": Value("float32"),
+        }),
+        "articles": Features({
+            **_columns(Article, "article_id"), "group_id": Value("string"),
+            **_columns(Article, "url", "outlet", "outlet_name", "camp", "language", "title", "author", "published", "text"),
+            "text_redistributed": Value("bool"),
+            **_columns(Article, "text_sha256", "duplicate_of", "warc_file", "warc_offset", "body_sha256"),
+        }),
+        "facts": Features({
+            **_columns(Fact, "fact_id", "category", "title", "statement_en", "statement_zh", "valid_from", "valid_to",
+                       "status"),
+            "sources_json": Value("string"),
+        }),
+        "spans": Features({
+            **_columns(Claim, "claim_id"), **_columns(CueSpan, "start", "end"),
+            "label": ClassLabel(names=span_label_names(schema)),
+            **_columns(CueSpan, "text"),
+            "source": Value("string"),
+        }),
     }
 
 
