@@ -10,6 +10,7 @@ from annotation.adjudication import adjudicate
 from annotation.agreement import agreement_report
 from annotation.labels import parse_export
 from annotation.review import push_review_queue
+from annotation.store import all_annotations, content_key, keep_export, sources
 from annotation.sync import pull, push
 from pipelines.kernel.io import DataDir, read_records
 from pipelines.kernel.label_schema import SCHEMA_FILE
@@ -21,8 +22,10 @@ DEFAULT_PROJECT = "FrameCheck SCS claims"
 
 
 class ImportAnnotationsStep(Step):
-    """`framecheck annotate import`: Label Studio JSON exports → tables/annotations.parquet
-    (annotators pseudonymized); annotations of claims not in the claims table are dropped."""
+    """`framecheck annotate import`: Label Studio JSON exports join the annotation sources
+    (annotation/store.py), and tables/annotations.parquet is rebuilt from all of them, pulls
+    included (annotators pseudonymized); annotations of claims not in the claims table are
+    dropped."""
 
     name = "annotate"
 
@@ -31,27 +34,35 @@ class ImportAnnotationsStep(Step):
         self.exports = list(exports)
 
     def inputs(self) -> list[Path]:
-        return self.exports + [self.data.table("claims"), SCHEMA_FILE]  # the schema decides the fields kept
+        return [self.data.table("claims"), SCHEMA_FILE]  # the schema decides the fields kept
+
+    def params(self) -> dict:
+        # the sources as a set of contents: the given exports, the kept ones and the pulls, so
+        # that keeping the given exports does not make the next run look changed
+        return {"sources": sorted({content_key(path) for path in self.exports} | {content_key(path) for _k, path in sources(self.data)})}
 
     def outputs(self) -> list[Path]:
         return [self.data.table("annotations")]
 
     def run(self, ctx: StepContext) -> None:
-        parsed = [parse_export(export) for export in self.exports]  # a bad export fails before anything is written
+        for export in self.exports:
+            parse_export(export)  # a bad export fails before anything is kept or written
+        for export in self.exports:
+            keep_export(self.data, export)
         claim_ids = {c.claim_id for c in read_records(self.data.table("claims"), Claim)}
         kept = []
-        for annotations in parsed:
-            for annotation in annotations:
-                ctx.summary.records_in += 1
-                if annotation.claim_id not in claim_ids:
-                    ctx.drop("claim_not_in_claims_table", annotation_id=annotation.annotation_id, claim_id=annotation.claim_id)
-                    continue
-                kept.append(annotation)
+        for annotation in all_annotations(self.data):
+            ctx.summary.records_in += 1
+            if annotation.claim_id not in claim_ids:
+                ctx.drop("claim_not_in_claims_table", annotation_id=annotation.annotation_id, claim_id=annotation.claim_id)
+                continue
+            kept.append(annotation)
         with ctx.record_writer(self.data.table("annotations"), Annotation) as writer:
             for annotation in kept:
                 writer.add(annotation)
         ctx.wrote(self.data.table("annotations"))
-        ctx.note(f"{len({a.annotator for a in kept})} annotators, {len({a.claim_id for a in kept})} claims labeled")
+        ctx.note(f"{len({a.annotator for a in kept})} annotators, {len({a.claim_id for a in kept})} claims labeled, "
+                 f"from {len(sources(self.data))} source(s)")
 
 
 class PushStep(Step):

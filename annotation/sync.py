@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from contextlib import contextmanager
 from pathlib import Path
 
 from annotation.label_config import label_config
-from annotation.labels import parse_export
+from annotation.store import all_annotations, new_snapshot_path, sources
 from pipelines.kernel.config import ANNOTATION_DIR
 from pipelines.kernel.facts import load_facts
 from pipelines.kernel.io import (
@@ -25,7 +24,6 @@ from pipelines.kernel.io import (
     FrameCheckError,
     StageSummary,
     read_records,
-    utc_now,
     write_records,
 )
 from pipelines.kernel.label_schema import LabelSchema, load_schema
@@ -35,7 +33,6 @@ from pipelines.kernel.records import Annotation, Claim
 MODEL_VERSION = "framecheck-cues-retriever-0.1"
 BATCH = 200
 EVIDENCE_PREDICTIONS = 3
-_SNAPSHOT_NAME = re.compile(r"(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?-project(?P<project>\d+)\.json")
 # Fields of an export that name a user; each is pseudonymized (completed_by) or dropped.
 _USER_FIELDS = ("created_username", "updated_by", "last_created_by", "user", "created_by", "reviewed_by",
                 "completed_by_email", "annotator")
@@ -274,13 +271,7 @@ def pull(data: DataDir, title: str) -> StageSummary:
         raise FrameCheckError(f"Label Studio at {url}: export of project {title!r} is not JSON ({exc})") from None
     tasks = _pseudonymize_export(tasks, emails)
     _check_no_identities(tasks, identities, url)
-    data.snapshots_dir.mkdir(parents=True, exist_ok=True)
-    stamp = utc_now().replace(":", "").replace("-", "")
-    snapshot = data.snapshots_dir / f"{stamp}-project{project.id}.json"
-    n = 0
-    while snapshot.exists():  # two pulls in one second still never overwrite each other
-        n += 1
-        snapshot = data.snapshots_dir / f"{stamp}-{n}-project{project.id}.json"
+    snapshot = new_snapshot_path(data, url, project.id)
     with snapshot.open("x", encoding="utf-8") as fh:
         json.dump(tasks, fh, ensure_ascii=False, indent=1)
     summary = rebuild_annotations(data)
@@ -289,25 +280,13 @@ def pull(data: DataDir, title: str) -> StageSummary:
     return summary
 
 
-def _snapshot_order(path: Path) -> tuple:
-    """Pull order: by time stamp, then by the same-second counter (a plain name sort puts
-    '…Z-1-project' before '…Z-project')."""
-    m = _SNAPSHOT_NAME.fullmatch(path.name)
-    return (m["stamp"], int(m["n"] or 0), path.name) if m else (path.name, 0, path.name)
-
-
 def rebuild_annotations(data: DataDir) -> StageSummary:
-    """The annotations table from every snapshot; the newest copy of an annotation wins."""
-    latest: dict[str, Annotation] = {}
-    snapshots = sorted(data.snapshots_dir.glob("*.json"), key=_snapshot_order)
-    summary = StageSummary("annotations", records_in=0)
-    for snapshot in snapshots:
-        # snapshots already hold pseudonyms, which parse_export keeps as they are
-        for ann in parse_export(snapshot):
-            summary.records_in += 1
-            latest[ann.annotation_id] = ann
+    """The annotations table from every source (pulled snapshots and imported exports), each
+    annotation keyed by its source; the newest copy of an annotation wins."""
+    annotations = all_annotations(data)
     target = data.table("annotations")
-    summary.records_out = write_records(target, sorted(latest.values(), key=lambda a: a.annotation_id), Annotation)
+    summary = StageSummary("annotations", records_in=len(annotations))
+    summary.records_out = write_records(target, annotations, Annotation)
     summary.outputs.append(str(target))
-    summary.notes.append(f"{len(snapshots)} snapshot(s) kept in {data.snapshots_dir}")
+    summary.notes.append(f"{len(sources(data))} source(s) kept under {data.root / 'annotations'}")
     return summary

@@ -264,7 +264,7 @@ def test_rebuild_takes_the_newest_snapshot_in_pull_order(tmp_path):
     (data.snapshots_dir / "20260101T000000Z-project1.json").write_text(json.dumps(sync._pseudonymize_export(old)))
     (data.snapshots_dir / "20260101T000000Z-1-project1.json").write_text(json.dumps(sync._pseudonymize_export(new)))
     sync.rebuild_annotations(data)
-    first = next(a for a in read_records(data.table("annotations"), Annotation) if a.annotation_id == "101")
+    first = next(a for a in read_records(data.table("annotations"), Annotation) if a.annotation_id == "ls-unknown-project1/101")
     assert first.value("verdict") == "misleading"
 
 

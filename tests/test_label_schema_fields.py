@@ -24,10 +24,11 @@ from pipelines.kernel.io import DataDir, FrameCheckError
 from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
 from pipelines.kernel.records import Annotation, CueSpan, LabelValue
 from pipelines.kernel.releases import load_definition
+from pipelines.kernel.step import run_step
 from pipelines.release.card import card_body
 from pipelines.release.changelog import claims_from_release
 from pipelines.release.tables import build_tables, features, write_release
-from pipelines.report.html import write_report
+from pipelines.report import ReportStep
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
@@ -158,7 +159,7 @@ def test_a_removed_field_leaves_no_column_and_no_key_error(tmp_path, inputs):
     assert [t.field for t in schema_tasks(schema, {f.name: f.names for f in schema.fields})] == ["checkworthy", "verdict"]
     # the report shows the fields the release has
     data = DataDir(tmp_path / "data")
-    write_report(data, "scs-framing", folder)
+    run_step(ReportStep(data, "scs-framing", folder))
     html = (data.reports_dir / "report-0.2.0.html").read_text(encoding="utf-8")
     assert "<h2>Verdict by camp</h2>" in html and "Distortion" not in html
 

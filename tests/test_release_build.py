@@ -221,3 +221,36 @@ def test_rehydrate_restores_withheld_text_from_the_archive(built, tmp_path):
     assert restored[victim] is None
     assert "skipped: text_sha256_mismatch" in result.stderr and f"restored the text of {len(missing) - 1} articles" in result.stderr
     assert (folder / "SHA256SUMS").exists() and not list((folder / "data").rglob("*rehydrat*")), "the release is untouched"
+
+
+def test_labelled_transcript_and_comment_claims_are_released(built, tmp_path):
+    """A claim mined from an imported video transcript (or its comments) and labelled goes
+    into the release like an article's; it used to block every build ("article … is not in
+    the articles table")."""
+    import pyarrow.parquet as pq
+
+    _root, data, _first, _second, _logs = built
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    inputs = REPO / "demo" / "inputs"
+    run_cli("import-transcript", inputs / "explainer-desk-scs.vtt", "--comments", inputs / "explainer-desk-scs.comments.jsonl",
+            "--info", inputs / "explainer-desk-scs.info.json", "--camp", "western", data_dir=copy)
+    run_cli("claims", "run", data_dir=copy)
+    transcript_ids = set(pq.read_table(copy / "tables" / "transcripts.parquet").column("article_id").to_pylist())
+    claims = [c for c in pq.read_table(copy / "tables" / "claims.parquet").to_pylist() if c["article_id"] in transcript_ids]
+    assert claims, "the demo transcript yields candidate claims"
+    export = json.loads(DEMO_EXPORT.read_text(encoding="utf-8"))
+    task = json.loads(json.dumps(export[0]))
+    task["id"] = 999_999
+    task["data"].update(claim_id=claims[0]["claim_id"], article_id=claims[0]["article_id"], text=claims[0]["text"])
+    for n, annotation in enumerate(task["annotations"]):
+        annotation["id"] = 999_999 + n
+    extra = tmp_path / "transcript_export.json"
+    extra.write_text(json.dumps([task]), encoding="utf-8")
+    run_cli("annotate", "import", DEMO_EXPORT, extra, data_dir=copy)
+    out = tmp_path / "rel" / "0.1.0"
+    run_cli("release", "build", "--out", out, data_dir=copy)
+    released = [row for split in (out / "data" / "claims").glob("*.parquet") for row in pq.read_table(split).to_pylist()]
+    assert claims[0]["claim_id"] in {row["claim_id"] for row in released}
+    articles = [row for split in (out / "data" / "articles").glob("*.parquet") for row in pq.read_table(split).to_pylist()]
+    assert claims[0]["article_id"] in {row["article_id"] for row in articles}

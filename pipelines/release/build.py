@@ -43,8 +43,12 @@ class BuildReleaseStep(Step):
     def state_key(self) -> str:  # one state per target folder: --out builds elsewhere do not collide
         return "release-" + hashlib.sha256(str(self.target).encode()).hexdigest()[:16]
 
+    def _article_tables(self) -> list[Path]:
+        transcripts = self.data.table("transcripts")
+        return [self.data.table("articles")] + ([transcripts] if transcripts.exists() else [])
+
     def inputs(self) -> list[Path]:
-        tables = [self.data.table(name) for name in ("articles", "claims", "annotations")]
+        tables = self._article_tables() + [self.data.table(name) for name in ("claims", "annotations")]
         return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE] + registry_files(self.data)
                 + ([self.prior / "SHA256SUMS"] if self.prior else []))
 
@@ -65,7 +69,9 @@ class BuildReleaseStep(Step):
         redistribute = {o.id: o.redistribute for o in combined_registry(data)}
         check_ood_outlets(definition, redistribute)
         schema = load_schema()
-        articles = read_records(data.table("articles"), Article)
+        # claims mined from imported transcripts and comments are released like the articles'
+        # (their texts withheld unless their outlet redistributes, as for any outlet)
+        articles = [a for table in self._article_tables() for a in read_records(table, Article)]
         claims = read_records(data.table("claims"), Claim)
         annotations = read_records(data.table("annotations"), Annotation)
         gold = gold_labels(annotations, schema)
