@@ -12,7 +12,7 @@ from annotation.labels import parse_export
 from annotation.review import push_review_queue
 from annotation.store import all_annotations, content_key, keep_export, sources
 from annotation.sync import pull, push
-from pipelines.kernel.io import DataDir, read_records
+from pipelines.kernel.io import DataDir, FrameCheckError, read_records
 from pipelines.kernel.label_schema import SCHEMA_FILE
 from pipelines.kernel.records import Annotation, Claim
 from pipelines.kernel.step import Step, StepContext
@@ -32,6 +32,9 @@ class ImportAnnotationsStep(Step):
     def __init__(self, data: DataDir, exports: list[Path]):
         super().__init__(data)
         self.exports = list(exports)
+        for export in self.exports:  # before the fingerprint reads them
+            if not export.is_file():
+                raise FrameCheckError(f"{export}: no such export file")
 
     def inputs(self) -> list[Path]:
         return [self.data.table("claims"), SCHEMA_FILE]  # the schema decides the fields kept
