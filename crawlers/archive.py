@@ -9,7 +9,14 @@ recovered from the WARC itself (our records carry `FrameCheck-*` headers with wh
 manifest needs), and a torn write at the very end of a file — bytes that never formed a
 complete record — is cut off. The resumed crawl then serves every page this run already
 archived from the archive instead of the network (see `archived_for`), so each page ends up
-in the archive exactly once."""
+in the archive exactly once.
+
+A write that fails on this machine (disk full, I/O error) is undone (the file cut back to
+its last whole record, so every offset stays true) and stops all writing: `ArchiveWriteError`
+tells the crawl to stop, resumably.
+
+Credentials are never archived: the values of Authorization, Proxy-Authorization, Cookie
+and Set-Cookie headers (a proxy's login, a session) are replaced by `REDACTED`."""
 
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.kernel.io import DataDir, utc_now, write_records
+from pipelines.kernel.io import DataDir, FrameCheckError, utc_now, write_records
 from pipelines.kernel.records import FetchRecord, to_row
 from pipelines.kernel.warc import (
     ArchivedResponse,
@@ -46,6 +53,38 @@ H_OUTLET = "FrameCheck-Outlet"
 H_CAMP = "FrameCheck-Camp"
 
 _HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
+REDACTED = "<redacted>"
+CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
+
+
+class ArchiveWriteError(FrameCheckError):
+    """Writing the archive failed on this machine (disk full, I/O error); the run is kept.
+    `problem` is "<file>: <what failed>", in the errno's words."""
+
+    def __init__(self, path, exc: OSError):
+        what = os.strerror(exc.errno) if exc.errno else str(exc)
+        self.problem = f"{path}: {what[:1].lower()}{what[1:]}"
+        super().__init__(f"{self.problem}; the unfinished run is kept: free space or fix the disk, then run the "
+                         f"same crawl again to resume it")
+
+
+def _redacted(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, REDACTED if k.lower() in CREDENTIAL_HEADERS else v) for k, v in headers]
+
+
+def _write_all(fd: int, blob: bytes) -> None:
+    view = memoryview(blob)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _cut_back(fd: int, size: int) -> None:
+    """Undo a partial write (a full disk still lets a file shrink); a torn end left behind
+    anyway is cut off when the run resumes."""
+    try:
+        os.ftruncate(fd, size)
+    except OSError:
+        pass
 
 
 class ArchiveWriter:
@@ -86,9 +125,14 @@ class ArchiveWriter:
                 self._archived[row.final_url] = row
             elif row.skip_reason:
                 self._previous_errors[row.url] = row
-        self._journal = self.journal_path.open("a", encoding="utf-8")
+        self.failure: ArchiveWriteError | None = None
+        try:
+            self._journal_fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise ArchiveWriteError(self.journal_path, exc) from None
+        self._journal_size = os.fstat(self._journal_fd).st_size
         if not _ends_with_newline(self.journal_path):
-            self._journal.write("\n")  # end the line a kill cut short, so the next entry starts clean
+            self._journal_write(b"\n")  # end the line a kill cut short, so the next entry starts clean
 
     # --- resume --------------------------------------------------------------------
 
@@ -150,8 +194,25 @@ class ArchiveWriter:
     # --- writing -------------------------------------------------------------------
 
     def _log(self, entry: dict) -> None:
-        self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._journal.flush()
+        self._journal_write((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def _journal_write(self, line: bytes) -> None:
+        self._check()
+        try:
+            _write_all(self._journal_fd, line)
+        except OSError as exc:
+            _cut_back(self._journal_fd, self._journal_size)
+            raise self._fail(self.journal_path, exc) from None
+        self._journal_size += len(line)
+
+    def _check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def _fail(self, path: Path, exc: OSError) -> ArchiveWriteError:
+        """Stop all writing after a local write error: nothing may follow a torn point."""
+        self.failure = ArchiveWriteError(path, exc)
+        return self.failure
 
     def _open_next(self) -> None:
         self.close_file()
@@ -160,8 +221,11 @@ class ArchiveWriter:
             path = self.data.warc_dir / f"{self.run_id}-{self._index:05d}.warc.gz"
             if not path.exists():
                 break
+        try:
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise self._fail(path, exc) from None
         self._path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         self._size = 0
 
     def close_file(self) -> None:
@@ -171,13 +235,15 @@ class ArchiveWriter:
 
     def _append(self, blob: bytes) -> tuple[str, int]:
         """Append whole records with one write; return (file name, offset of the first)."""
+        self._check()
         if self._fd is None or self._size >= self.rotate_bytes:
             self._open_next()
         offset = self._size
-        view = memoryview(blob)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        try:
+            _write_all(self._fd, blob)
+        except OSError as exc:
+            _cut_back(self._fd, offset)
+            raise self._fail(self._path, exc) from None
         self._size += len(blob)
         return self._path.name, offset
 
@@ -204,7 +270,7 @@ class ArchiveWriter:
     ) -> tuple[str, int]:
         """Write a response and its request; return (warc file name, offset of the response)."""
         warc_date = _warc_date(fetched_at or utc_now())
-        headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_BY_HOP]
+        headers = _redacted([(k, v) for k, v in response_headers if k.lower() not in _HOP_BY_HOP])
         http_headers = StatusAndHeaders(f"{status} {reason or 'OK'}", headers, protocol="HTTP/1.1")
         warc_headers = {"WARC-Date": warc_date, **{k: v for k, v in (extra or {}).items() if v}}
         response = self._writer.create_warc_record(url, "response", payload=BytesIO(body), length=len(body),
@@ -213,7 +279,7 @@ class ArchiveWriter:
         blob = self._take_member()
         path = url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else "/"
-        req_headers = StatusAndHeaders(f"{method} {path} HTTP/1.1", request_headers, is_http_request=True)
+        req_headers = StatusAndHeaders(f"{method} {path} HTTP/1.1", _redacted(request_headers), is_http_request=True)
         request = self._writer.create_warc_record(
             url,
             "request",
@@ -254,17 +320,28 @@ class ArchiveWriter:
             self.rows[(warc_file, offset)] = replace(row, skip_reason=reason)
             self._log({"update": [warc_file, offset], "skip_reason": reason})
 
+    def discard(self) -> None:
+        """Remove everything this run wrote (a replay that failed: it is redone from scratch)."""
+        self.suspend()
+        for path in self._run_files():
+            path.unlink()
+        self.journal_path.unlink(missing_ok=True)
+
     def suspend(self) -> None:
         """Stop without finishing: files closed, journal kept, so the next crawl resumes."""
         self.close_file()
-        self._journal.close()
+        os.close(self._journal_fd)
 
     def close(self) -> Path:
-        """Finish the run: close the WARC file and write this run's manifest."""
-        self.close_file()
-        self._journal.close()
+        """Finish the run: close the WARC file and write this run's manifest (atomically; a
+        failed write leaves the journal, so the run can still be finished)."""
+        self.suspend()
+        self._check()
         manifest = self.data.manifest_dir / f"{self.run_id}.parquet"
-        write_records(manifest, sorted(self.rows.values(), key=_row_order), FetchRecord)
+        try:
+            write_records(manifest, sorted(self.rows.values(), key=_row_order), FetchRecord)
+        except OSError as exc:
+            raise self._fail(manifest, exc) from None
         self.journal_path.unlink()
         return manifest
 

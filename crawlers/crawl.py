@@ -2,20 +2,29 @@
 that answers for every host (the demo web, test fixtures, benchmark mirrors; the caller
 starts it, e.g. demo.server.SiteServer).
 
-Resuming. An unfinished run (stopped with Ctrl-C, or killed) is resumed by the next crawl
-into the same data directory. A clean stop leaves Scrapy's JOBDIR consistent (pending
-requests, seen fingerprints, spider state) and Scrapy resumes from it. A kill (SIGKILL,
-power loss) leaves it inconsistent — the seen-requests file is buffered and the disk queue's
-state is only written on close — so it is discarded: the crawl starts discovery again and
-every page the run already archived is served from the archive, not fetched or written
-again (see crawlers/archive.py)."""
+Resuming. Only a crawl that Scrapy ends as "finished" closes its run; any other end (Ctrl-C,
+Ctrl-C twice, a kill, a full disk) leaves it unfinished, and the next crawl into the same data
+directory resumes it. A clean stop (one Ctrl-C: Scrapy's "shutdown") leaves Scrapy's JOBDIR
+consistent (pending requests, seen fingerprints, spider state), and only then is it marked
+so (`CLEAN_STOP`) and Scrapy resumes from it. Any other stop leaves it inconsistent — the
+seen-requests file is buffered and the disk queue's state is only written on close — so it
+is discarded: the crawl starts discovery again and every page the run already archived is
+served from the archive, not fetched or written again (see crawlers/archive.py).
+
+Finishing. The run's manifest is written last, atomically: a run whose manifest exists is
+finished, whatever was killed after it. The crawl's completion is recorded (`on_finished`:
+the runner's state) before the manifest, and the unfinished-run marker removed after it, so
+a kill at any point neither loses the crawl nor makes the next one crawl everything again."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scrapy import signals
@@ -23,7 +32,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 import crawlers.settings as default_settings
-from crawlers.archive import ArchiveWriter, new_run_id
+from crawlers.archive import ArchiveWriteError, ArchiveWriter, new_run_id
 from crawlers.spiders.outlets import OutletSpider
 from pipelines.kernel.io import DataDir, StageSummary, write_text_atomic
 from pipelines.kernel.registry import Outlet
@@ -37,6 +46,27 @@ LOCAL_SITE_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     "RETRY_TIMES": 1,
 }
+
+
+CURRENT_RUN = "crawl-current-run"  # under state/: the id of the unfinished run, while there is one
+CLEAN_STOP = "framecheck-clean-stop"  # in a run's JOBDIR: Scrapy stopped gracefully and wrote it whole
+
+
+def current_run_marker(data: DataDir) -> Path:
+    return data.state / CURRENT_RUN
+
+
+def unfinished_run(data: DataDir) -> str | None:
+    """The id of the run a crawl left unfinished, or None (a run with a manifest is finished)."""
+    marker = current_run_marker(data)
+    if not marker.exists():
+        return None
+    run_id = marker.read_text().strip()
+    return None if run_manifest(data, run_id).exists() else run_id
+
+
+def run_manifest(data: DataDir, run_id: str) -> Path:
+    return data.manifest_dir / f"{run_id}.parquet"
 
 
 POLITENESS_SETTINGS = ("CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_REQUESTS_PER_IP", "DOWNLOAD_DELAY",
@@ -104,23 +134,31 @@ def run_crawl(
     overrides: dict | None = None,
     jobdir: bool = True,
     http_cache: bool = False,
+    on_finished: Callable[[], None] | None = None,
 ) -> StageSummary:
     """Crawl the outlets into a WARC run; with local_site (the address of a local server that
     answers for every host, such as the demo web's), crawl through it without politeness delays.
 
     `overrides` are Scrapy settings that win over everything else (`--setting KEY=VALUE`);
-    `DEMO_PROXY` in them routes plain-http requests through a proxy (a local server)."""
+    `DEMO_PROXY` in them routes plain-http requests through a proxy (a local server).
+    `on_finished` records the crawl as done; it is called only when the crawl finished.
+    A local write error (disk full) stops the crawl with ArchiveWriteError; the run stays open."""
     summary = ctx.summary
-    current = data.state / "crawl-current-run"
-    resumed = current.exists()
-    run_id = current.read_text().strip() if resumed else new_run_id()
-    current.parent.mkdir(parents=True, exist_ok=True)
-    current.write_text(run_id)
+    with _write_errors_stop_the_crawl(data):
+        _forget_finished_run(data)
+        current = current_run_marker(data)
+        resumed = current.exists()
+        run_id = current.read_text().strip() if resumed else new_run_id()
+        current.parent.mkdir(parents=True, exist_ok=True)
+        current.write_text(run_id)
     jobdir_path = data.state / "scrapy-jobs" / run_id
-    if resumed and jobdir_path.exists() and not (jobdir_path / "spider.state").exists():
-        # no spider.state: the run was killed, not stopped; its JOBDIR cannot be trusted
+    clean_stop = jobdir_path / CLEAN_STOP
+    if resumed and jobdir_path.exists() and not clean_stop.exists():
+        # not a graceful stop (killed, Ctrl-C twice, a write error): its JOBDIR cannot be trusted
         shutil.rmtree(jobdir_path, ignore_errors=True)
-        summary.notes.append("the unfinished run was killed: discovery restarts, archived pages come from the archive")
+        summary.notes.append("the unfinished run did not stop cleanly: discovery restarts, archived pages come "
+                             "from the archive")
+    clean_stop.unlink(missing_ok=True)  # this session's own end decides whether its JOBDIR is whole
     archive = ArchiveWriter(data, run_id)
     summary.notes += archive.notes
     with Progress(SpinnerColumn(), TextColumn("[bold]crawl[/] {task.description}"), TimeElapsedColumn()) as bar:
@@ -144,6 +182,34 @@ def run_crawl(
                       max_pages=max_pages, progress=on_fetched)
         process.start()
     finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    if archive.failure is not None:
+        archive.suspend()
+        raise archive.failure
+    with _write_errors_stop_the_crawl(data):
+        return _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed, on_finished)
+
+
+@contextmanager
+def _write_errors_stop_the_crawl(data: DataDir) -> Iterator[None]:
+    """The run marker, the skip log, the politeness record: a full disk stops the crawl here too."""
+    try:
+        yield
+    except OSError as exc:
+        raise ArchiveWriteError(exc.filename or data.root, exc) from None
+
+
+def _forget_finished_run(data: DataDir) -> None:
+    """A marker left by a run killed after its manifest was written: that run is finished."""
+    marker = current_run_marker(data)
+    if marker.exists() and unfinished_run(data) is None:
+        run_id = marker.read_text().strip()
+        (data.manifest_dir / f"{run_id}.journal.jsonl").unlink(missing_ok=True)
+        shutil.rmtree(data.state / "scrapy-jobs" / run_id, ignore_errors=True)
+        marker.unlink()
+
+
+def _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed, on_finished) -> StageSummary:
+    summary = ctx.summary
     politeness_file = data.logs / "crawl.politeness.json"
     write_text_atomic(politeness_file, politeness.as_json())
     summary.notes.append(politeness.note())
@@ -155,22 +221,27 @@ def run_crawl(
     for row in rows:
         if row.skip_reason:
             summary.skip(f"{row.kind}:{row.skip_reason}")
-    if finish_reason == "shutdown":  # Ctrl-C: keep the run open, the next crawl resumes it
+    jobdir_path = data.state / "scrapy-jobs" / run_id
+    if finish_reason != "finished":  # Ctrl-C (once or twice), a close by any other reason: resumable
         archive.suspend()
-        summary.notes.append(f"run {run_id} stopped before the end: run the same crawl again to resume it")
+        if finish_reason == "shutdown" and jobdir_path.is_dir():
+            (jobdir_path / CLEAN_STOP).touch()  # Scrapy closed gracefully: its JOBDIR is whole
+        how = "" if finish_reason == "shutdown" else f" (Scrapy's finish reason: {finish_reason or 'none, a forced stop'})"
+        summary.notes.append(f"run {run_id} stopped before the end{how}: run the same crawl again to resume it")
         summary.outputs.append(str(data.warc_dir))
         return summary
+    if on_finished is not None:
+        on_finished()  # before the manifest: once the manifest exists, nothing may be left to record
     manifest = archive.close()
     log = ctx.skips
     for row in sorted(rows, key=lambda r: (r.fetched_at, r.url)):
         if row.skip_reason:
             log.write(row.skip_reason, kind=row.kind, url=row.url, final_url=row.final_url, status=row.status,
                       outlet=row.outlet_id, warc_file=row.warc_file, run=run_id)
-    current.unlink()
+    current_run_marker(data).unlink()
     shutil.rmtree(jobdir_path, ignore_errors=True)
     summary.outputs += [str(manifest), str(data.warc_dir), str(log.path), str(politeness_file)]
     archived = sum(1 for r in rows if r.warc_file)
     summary.notes.append(f"run {run_id}: {archived} responses archived, {len(rows) - archived} failed fetches logged, "
                          f"{summary.records_out} relevant article pages")
     return summary
-

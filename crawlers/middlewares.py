@@ -1,6 +1,6 @@
 """Downloader middlewares: route demo hosts through the local demo server, obey robots.txt
 (Scrapy's middleware, with its refusals told apart by type), and write every response to
-the WARC archive before anything else sees it."""
+the WARC archive before anything else sees it (a local write error stops the crawl)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,21 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.http.response import Response
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import deferred_from_coro
 
-from crawlers.archive import H_CAMP, H_KIND, H_OUTLET, H_REQUEST_URL, skip_for_status
+from crawlers.archive import (
+    H_CAMP,
+    H_KIND,
+    H_OUTLET,
+    H_REQUEST_URL,
+    ArchiveWriteError,
+    skip_for_status,
+)
 from pipelines.kernel.io import utc_now
 from pipelines.kernel.records import FetchRecord
 from pipelines.kernel.warc import decoded_body, read_response, sha256_hex
+
+ARCHIVE_WRITE_ERROR = "archive_write_error"  # the spider's close reason after a local write error
 
 
 class RobotsDisallowed(IgnoreRequest):
@@ -24,6 +34,10 @@ class RobotsDisallowed(IgnoreRequest):
 
 class AlreadyFailed(IgnoreRequest):
     """An earlier session of this run fetched this URL and failed; its skip row is logged."""
+
+
+class ArchiveStopped(IgnoreRequest):
+    """The archive can no longer be written (disk full): the crawl is stopping, nothing is logged."""
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
@@ -64,6 +78,7 @@ class WarcArchiveMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.retry_codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -75,6 +90,8 @@ class WarcArchiveMiddleware:
         request.meta["fc_from_archive"] = False
         if archive is None:
             return None
+        if archive.failure is not None:
+            raise ArchiveStopped(str(archive.failure))
         row = archive.archived_for(request.url)
         if row is not None and row.status and row.status not in self.retry_codes:
             try:
@@ -98,6 +115,17 @@ class WarcArchiveMiddleware:
         archive = getattr(spider, "archive", None)
         if archive is None or request.meta.get("fc_from_archive"):
             return response
+        try:
+            request.meta["fc_warc"] = self._archive(archive, spider, request, response)
+        except ArchiveWriteError as exc:
+            self._stop()
+            raise ArchiveStopped(str(exc)) from None
+        spider.on_fetched(response)
+        return response
+
+    @staticmethod
+    def _archive(archive, spider, request, response: Response) -> tuple[str, int]:
+        """Write the exchange and its manifest row; return its (WARC file, offset)."""
         body = response.body
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]
         status = response.status
@@ -134,9 +162,13 @@ class WarcArchiveMiddleware:
                 run_id=archive.run_id,
             )
         )
-        request.meta["fc_warc"] = (warc_file, offset)
-        spider.on_fetched(response)
-        return response
+        return warc_file, offset
+
+    def _stop(self) -> None:
+        """Close the spider, once: no new requests; those in flight end as ArchiveStopped."""
+        if not self.stopping:
+            self.stopping = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=ARCHIVE_WRITE_ERROR))
 
 
 def _headers(headers) -> list[tuple[str, str]]:

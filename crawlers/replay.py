@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 from crawlers.archive import (
     H_KIND,
     H_REQUEST_URL,
+    ArchiveWriteError,
     ArchiveWriter,
     _norm_date,
     gzip_member,
@@ -32,7 +31,7 @@ from pipelines.kernel.io import DataDir, FrameCheckError, SkipLog, StageSummary
 from pipelines.kernel.records import FetchRecord
 from pipelines.kernel.registry import Outlet
 from pipelines.kernel.step import StepContext
-from pipelines.kernel.warc import response_from_record, sha256_hex
+from pipelines.kernel.warc import WarcDamage, first_warc_entry, scan_warc, sha256_hex
 
 WARC_SUFFIXES = (".warc.gz", ".warc")
 
@@ -60,6 +59,7 @@ class _Replayer:
         self.summary = summary
         self.log = log
         self.seen_ids: set[str] = set()
+        self.damaged_bytes = 0
 
     def outlet_for(self, url: str) -> Outlet | None:
         return next((o for o in self.outlets if o.owns(url)), None)
@@ -69,49 +69,39 @@ class _Replayer:
         self.log.write(reason, url=url, warc=str(source))
 
     def replay_file(self, path: Path) -> None:
-        with path.open("rb") as fh, path.open("rb") as raw:
-            gzipped = fh.read(2) == b"\x1f\x8b"
-            fh.seek(0)
+        """Copy the selected complete records of one file; skip (count, log) its damaged stretches."""
+        pending = None  # the last request record not yet matched: (id, concurrent_to, gzip member)
+        last_copied = None
+        for item in scan_warc(path):
+            if isinstance(item, WarcDamage):
+                self.damaged(path, item)
+                pending = last_copied = None
+                continue
+            headers = item.record.rec_headers
+            rec_id = headers.get_header("WARC-Record-ID") or ""
+            member = item.blob if item.gzipped else gzip_member(item.blob)
+            if item.record.rec_type == "request":
+                concurrent = headers.get_header("WARC-Concurrent-To")
+                if last_copied and concurrent == last_copied:
+                    self.archive.write_raw(member)
+                    pending = None
+                else:
+                    pending = (rec_id, concurrent, member)
+                continue
+            if item.record.rec_type != "response":
+                continue
+            self.summary.records_in += 1
+            copied = self.replay_response(path, headers, item.response, rec_id, member, pending)
+            last_copied = rec_id if copied else None
+            if copied:
+                pending = None
 
-            def raw_record(offset: int, length: int) -> bytes:
-                raw.seek(offset)
-                blob = raw.read(length)
-                return blob if gzipped else gzip_member(blob + b"\r\n\r\n")
+    def damaged(self, path: Path, damage: WarcDamage) -> None:
+        self.summary.skip("damaged_warc")
+        self.log.write(f"damaged_warc: {damage.reason}", warc=str(path), offset=damage.offset, length=damage.length)
+        self.damaged_bytes += damage.length
 
-            iterator = ArchiveIterator(fh)
-            pending = None  # the last request record not yet matched: (id, concurrent_to, gzip member)
-            last_copied = None
-            try:
-                for record in iterator:
-                    headers = record.rec_headers
-                    rec_id = headers.get_header("WARC-Record-ID") or ""
-                    if record.rec_type == "request":
-                        concurrent = headers.get_header("WARC-Concurrent-To")
-                        offset, length = iterator.get_record_offset(), iterator.get_record_length()
-                        if last_copied and concurrent == last_copied:
-                            self.archive.write_raw(raw_record(offset, length))
-                            pending = None
-                        else:
-                            pending = (rec_id, concurrent, raw_record(offset, length))
-                        continue
-                    if record.rec_type != "response":
-                        continue
-                    self.summary.records_in += 1
-                    try:
-                        response = response_from_record(record)
-                    except Exception as exc:
-                        self.skip(f"corrupt_record:{type(exc).__name__}", headers.get_header("WARC-Target-URI") or "", path)
-                        continue
-                    offset, length = iterator.get_record_offset(), iterator.get_record_length()
-                    copied = self.replay_response(path, headers, response, rec_id,
-                                                  lambda o=offset, n=length: raw_record(o, n), pending)
-                    last_copied = rec_id if copied else None
-                    if copied:
-                        pending = None
-            except Exception as exc:  # a truncated or damaged file: keep what was read
-                self.skip(f"corrupt_warc:{type(exc).__name__}", str(path), path)
-
-    def replay_response(self, path, headers, response, rec_id, read_blob, pending) -> bool:
+    def replay_response(self, path, headers, response, rec_id, member: bytes, pending) -> bool:
         url = response.url or ""
         own_kind = headers.get_header(H_KIND)
         first_url = headers.get_header(H_REQUEST_URL) or url
@@ -136,7 +126,7 @@ class _Replayer:
         request_blob = b""
         if pending is not None and (pending[1] == rec_id or (pending[0] and pending[0] == headers.get_header("WARC-Concurrent-To"))):
             request_blob = pending[2]
-        warc_file, offset = self.archive.write_raw(request_blob + read_blob())
+        warc_file, offset = self.archive.write_raw(request_blob + member)
         self.archive.add(FetchRecord(
             url=first_url, final_url=url, status=status, fetched_at=_norm_date(response.warc_date),
             sha256=sha256_hex(response.body), outlet_id=outlet.id, camp=outlet.camp, kind=kind,
@@ -150,19 +140,45 @@ class _Replayer:
 
 def run_replay(data: DataDir, paths: list[Path], outlets: list[Outlet], topic, ctx: StepContext) -> StageSummary:
     """Copy the selected records of WARC files into a new run of the archive, with its manifest."""
-    files = expand_warc_paths(paths)
     summary = ctx.summary
+    files = _warc_files_with_records(expand_warc_paths(paths), ctx)  # first: a file that is not WARC writes nothing
     run_id = new_run_id("replay")
     archive = ArchiveWriter(data, run_id)
     replayer = _Replayer(archive, outlets, topic, summary, ctx.skips)
-    for path in files:
-        replayer.replay_file(path)
-    manifest = archive.close()
+    try:
+        for path in files:
+            replayer.replay_file(path)
+        manifest = archive.close()
+    except ArchiveWriteError as exc:  # a replay is not resumed: undo it, the next one starts afresh
+        archive.discard()
+        raise FrameCheckError(f"{exc.problem}; nothing of this replay was kept: free space or fix the disk, "
+                              f"then run it again") from None
     rows = list(archive.rows.values())
     for row in rows:
         if row.skip_reason:
             summary.skip(f"{row.kind}:{row.skip_reason}")
     summary.outputs += [str(manifest), str(data.warc_dir)]
+    if replayer.damaged_bytes:
+        summary.notes.append(f"{summary.skipped['damaged_warc']} damaged stretch(es) of WARC data skipped "
+                             f"({replayer.damaged_bytes} bytes; the records after each were read): see {ctx.skips.path}")
     summary.notes.append(f"run {run_id}: {len(files)} WARC file(s) read, {len(rows)} response records copied, "
                          f"{summary.records_out} relevant article pages; no network used")
     return summary
+
+
+def _warc_files_with_records(files: list[Path], ctx: StepContext) -> list[Path]:
+    """The files to replay: an empty file is skipped (a run killed right after opening a new
+    WARC file leaves one); a file with no complete WARC record at all is not a WARC file."""
+    kept = []
+    for path in files:
+        first = first_warc_entry(path)
+        if first is None:
+            ctx.drop("empty_warc_file", warc=str(path))
+        elif isinstance(first, WarcDamage):
+            raise FrameCheckError(f"{path}: not a WARC file: no complete WARC record in its {first.length} bytes "
+                                  f"({first.reason} at byte {first.offset})")
+        else:
+            kept.append(path)
+    if not kept:
+        raise FrameCheckError(f"{', '.join(map(str, files))}: empty WARC file(s), nothing to replay")
+    return kept

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from crawlers.crawl import run_crawl
+from crawlers.crawl import run_crawl, run_manifest, unfinished_run
 from crawlers.replay import run_replay
 from crawlers.transcripts import import_transcript
-from pipelines.kernel.io import DataDir
+from pipelines.kernel.io import DataDir, fingerprint, mark_done
 from pipelines.kernel.registry import Outlet, Registry
 from pipelines.kernel.step import Step, StepContext
 from pipelines.kernel.topic import TOPIC_FILE, load_topic
@@ -18,7 +18,8 @@ from pipelines.kernel.topic import TOPIC_FILE, load_topic
 class CrawlStep(Step):
     """`framecheck crawl`. A crawl of a local site (the demo web, `--site-root`) with unchanged
     site, registry, topic and options is skipped; a live crawl always runs (the web changes).
-    A crawl stopped before its end is not marked done: the next one resumes it."""
+    A crawl stopped before its end (anything but Scrapy's "finished") is not marked done: the
+    next one resumes it."""
 
     name = "crawl"
 
@@ -32,26 +33,34 @@ class CrawlStep(Step):
         self.skippable = site_root is not None
 
     def inputs(self) -> list[Path]:
-        # an unfinished run's marker makes the fingerprint differ from a finished crawl's
-        return [p for p in (self.site_root, self.registry_path, TOPIC_FILE) if p] + [self._unfinished_marker()]
+        return [p for p in (self.site_root, self.registry_path, TOPIC_FILE) if p]
 
     def params(self) -> dict:
         return {"outlets": sorted(o.id for o in self.outlets), "since": self.since, "until": self.until,
                 "max": self.max_pages, "settings": self.overrides}
 
     def outputs(self) -> list[Path]:
+        # while a run is unfinished its manifest is missing, so the crawl is never skipped
+        unfinished = unfinished_run(self.data)
+        if unfinished:
+            return [run_manifest(self.data, unfinished)]
         manifests = sorted(self.data.manifest_dir.glob("*.parquet"))
         return manifests[-1:] or [self.data.manifest_dir / "no-manifest-yet"]
 
-    def _unfinished_marker(self) -> Path:
-        return self.data.state / "crawl-current-run"
+    def completed(self, ctx: StepContext | None) -> bool:
+        return unfinished_run(self.data) is None
 
-    def completed(self, ctx: StepContext) -> bool:
-        return not self._unfinished_marker().exists()
+    def _record_done(self) -> None:
+        """What the runner records once the step completed, recorded by the crawl itself before
+        its manifest is written (the runner records it again after): a crawl killed between
+        the two is then already known as done, and the next one is skipped, not redone."""
+        if self.skippable:
+            mark_done(self.data, self.state_key(), fingerprint(self.inputs(), self.params()))
 
     def run(self, ctx: StepContext) -> None:
         run_crawl(self.data, ctx, self.outlets, local_site=self.local_site, since=self.since, until=self.until,
-                  max_pages=self.max_pages, overrides=self.overrides, http_cache=self.http_cache)
+                  max_pages=self.max_pages, overrides=self.overrides, http_cache=self.http_cache,
+                  on_finished=self._record_done)
 
 
 class ReplayStep(Step):

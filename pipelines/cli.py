@@ -60,10 +60,11 @@ def _progress(items, total, description):
     return track(items, total=total, description=description, console=console, transient=True)
 
 
-def report(summary: StageSummary) -> None:
+def report(summary: StageSummary, finished: bool = True) -> None:
     """The closing one-screen summary of a stage (plain text: no markup is parsed in it)."""
-    table = Table(title=Text(f"{summary.stage}: {'unchanged inputs — nothing to do' if summary.unchanged else 'done'}"),
-                  show_header=False, title_justify="left")
+    state = ("unchanged inputs — nothing to do" if summary.unchanged else "done" if finished
+             else "stopped before the end — run it again to resume")
+    table = Table(title=Text(f"{summary.stage}: {state}"), show_header=False, title_justify="left")
     rows = [("records in", str(summary.records_in)), ("records out", str(summary.records_out))]
     rows += [(f"skipped: {reason}", str(n)) for reason, n in sorted(summary.skipped.items(), key=lambda kv: (-kv[1], kv[0]))]
     rows += [("kept" if summary.unchanged else "wrote", path) for path in summary.outputs]
@@ -75,7 +76,7 @@ def report(summary: StageSummary) -> None:
 
 def run(step: Step, force: bool = False) -> StageSummary:
     summary = run_step(step, force=force, progress=_progress)
-    report(summary)
+    report(summary, finished=step.completed(None))
     return summary
 
 
@@ -173,6 +174,9 @@ def crawl(
     if warcs:
         run(ReplayStep(data, warcs, select_outlets(data, registry_file, outlet, camp)))
         return
+    since_date, until_date = _parse_date(since, "since"), _parse_date(until, "until")
+    if since_date and until_date and since_date > until_date:
+        raise FrameCheckError(f"--since: {since} is after --until {until}: no date is in that range")
     overrides = _scrapy_settings(setting or [])
     if proxy:
         overrides["DEMO_PROXY"] = proxy
@@ -183,8 +187,8 @@ def crawl(
         raise FrameCheckError(f"--site-root: {root} is not a folder")
     with SiteServer(root) if root else nullcontext() as server:
         step = CrawlStep(data, chosen, registry_path, site_root=root, local_site=server.proxy_url if server else None,
-                         since=_parse_date(since, "since"), until=_parse_date(until, "until"), max_pages=max_pages,
-                         overrides=overrides, http_cache=http_cache)
+                         since=since_date, until=until_date, max_pages=max_pages, overrides=overrides,
+                         http_cache=http_cache)
         run(step, force=force)
     if not step.completed(None):  # stopped (Ctrl-C) before the end: the next crawl resumes it
         raise typer.Exit(130)

@@ -190,6 +190,8 @@ class OutletSpider(scrapy.Spider):
         request = failure.request
         if failure.check(HttpError, AlreadyFailed):
             return  # archived with its status as the skip reason / logged by an earlier session of this run
+        if self.archive.failure is not None:
+            return  # the archive cannot be written: the crawl is stopping; a resumed run fetches this again
         reason = failure_reason(failure)
         previous = self.archive.failed_before(request.url)
         if previous is not None and previous.skip_reason == reason:
@@ -210,7 +212,7 @@ class OutletSpider(scrapy.Spider):
 
     def _skip(self, response, reason: str) -> None:
         warc = response.meta.get("fc_warc")
-        if warc:
+        if warc and self.archive.failure is None:  # else the resumed run, rereading the page, records it
             self.archive.mark_skip(warc[0], warc[1], reason)
 
 
