@@ -383,8 +383,8 @@ def ccnews_cmd(warcs: list[str] = typer.Argument(..., help="WARC files or glob p
 
     result = run_ccnews(warcs, out_dir, combined_registry(data_dir()), load_topic(), tasks, workers, executor,
                         slurm={"partition": slurm_partition, "time": slurm_time})
-    if executor != "local":
-        out.print(f"ccnews: {tasks} task(s) submitted to {executor}; shards under {out_dir}/articles, logs under {out_dir}/logs")
+    if executor == "slurm":
+        out.print(f"ccnews: {tasks} task(s) submitted to Slurm; shards under {out_dir}/articles, logs under {out_dir}/logs")
         return
     for name, stats in result.stats.items():
         # datatrove's stats: counts, or {"total": …, "mean": …} for measured ones such as doc_len

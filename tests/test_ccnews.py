@@ -162,3 +162,10 @@ def test_no_matching_warcs_is_an_error(tmp_path):
     with pytest.raises(FrameCheckError, match="no WARC files match"):
         run_ccnews([str(tmp_path / "*.warc.gz")], str(tmp_path / "out"), combined_registry(DataDir(tmp_path)),
                    load_topic())
+
+
+def test_slurm_needs_a_partition(shards, tmp_path):
+    _root, paths = shards
+    with pytest.raises(FrameCheckError, match="--slurm-partition is required"):
+        run_ccnews([str(paths[0])], str(tmp_path / "out"), combined_registry(DataDir(tmp_path)), load_topic(),
+                   executor="slurm")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html as html_lib
 import os
+import posixpath
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -118,23 +119,30 @@ class RegistryTopicFilter(BaseFilter):
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         meta = doc.metadata
-        outlet = self.registry.for_url(meta["url"] or "")
-        if outlet is None:
-            return False, "not_in_registry"
-        if not outlet.is_article_url(meta["url"]):
-            return False, "not_article_url"
-        if meta["status"] != 200:
-            return False, f"http_{meta['status']}"
-        content_type = meta["headers"].get("content-type", "").lower()
-        if content_type and "html" not in content_type and "xml" not in content_type:
-            return False, "not_html"
-        from pipelines.kernel.encoding import decode_html
-
-        page = html_lib.unescape(_TAGS.sub(" ", decode_html(meta["body"], content_type or None)))
-        if not self.topic.is_relevant(page, page):
-            return False, "off_topic_page"
+        reason = prefilter_reason(self.registry, self.topic, meta["url"], meta["status"], meta["headers"], meta["body"])
+        if reason:
+            return False, reason
+        outlet = self.registry.for_url(meta["url"])
         meta["outlet_id"], meta["camp"] = outlet.id, outlet.camp
         return True
+
+
+def prefilter_reason(registry: Registry, topic: Topic, url: str | None, status: int, headers: dict, body: bytes) -> str | None:
+    """Why a raw record goes no further before extraction (RegistryTopicFilter), or None."""
+    outlet = registry.for_url(url or "")
+    if outlet is None:
+        return "not_in_registry"
+    if not outlet.is_article_url(url):
+        return "not_article_url"
+    if status != 200:
+        return f"http_{status}"
+    content_type = headers.get("content-type", "").lower()
+    if content_type and "html" not in content_type and "xml" not in content_type:
+        return "not_html"
+    from pipelines.kernel.encoding import decode_html
+
+    page = html_lib.unescape(_TAGS.sub(" ", decode_html(body, content_type or None)))
+    return None if topic.is_relevant(page, page) else "off_topic_page"
 
 
 class ExtractArticles(PipelineStep):
@@ -254,13 +262,19 @@ def expand_warcs(patterns: list[str]) -> list[str]:
     return sorted(set(files))
 
 
+def common_folder(files: list[str]) -> tuple[str, list[str]]:
+    """The folder holding all the files (datatrove's data_folder) and their paths inside it."""
+    protocol, _, _ = files[0].rpartition("://")
+    bare = [f.split("://", 1)[-1] for f in files]
+    base = posixpath.commonpath([posixpath.dirname(f) for f in bare])
+    relative = [posixpath.relpath(f, base) for f in bare]
+    return (f"{protocol}://{base}" if protocol else base), relative
+
+
 def build_pipeline(warcs: list[str], out: str, registry: Registry, topic: Topic) -> list[PipelineStep]:
     """The four steps over these WARC files, writing shards under `out`."""
     files = expand_warcs(warcs)
-    base = os.path.commonpath(files) if all("://" not in f for f in files) else files[0].rsplit("/", 1)[0]
-    if len(files) == 1:
-        base = os.path.dirname(files[0]) if "://" not in files[0] else base
-    relative = [os.path.relpath(f, base) if "://" not in f else f[len(base) + 1:] for f in files]
+    base, relative = common_folder(files)
     folder = get_datafolder(out)
     folder.makedirs("logs", exist_ok=True)
     with folder.open("logs/warc_paths.txt", "wt") as fh:
@@ -322,8 +336,8 @@ def run_ccnews(warcs: list[str], out: str, registry: Registry, topic: Topic, tas
     done_before = sum(folder.isfile(f"logs/completions/{r:05d}") for r in range(tasks))
     runner.run()
     result = CCNewsRun(out=out, tasks=tasks, executor=executor, skipped_completed=done_before)
-    if executor != "local":
-        return result  # Slurm and Ray tasks run on; completions and shards appear under out
+    if executor == "slurm":
+        return result  # the sbatch jobs run on; completions and shards appear under out
     result.failed = _withdraw_failed(out)
     result.shards = sorted(folder.resolve_paths(p) for p in folder.glob("articles/*.parquet"))
     if folder.isfile("logs/stats.json"):
