@@ -371,6 +371,37 @@ def report_cmd(release: Optional[Path] = typer.Option(None, help="Release folder
     run(ReportStep(data_dir(), dataset, release), force)
 
 
+@app.command("ccnews")
+def ccnews_cmd(warcs: list[str] = typer.Argument(..., help="WARC files or glob patterns (local, or s3://… and other fsspec URLs)."),
+               tasks: int = typer.Option(1, "--tasks", help="datatrove tasks: the WARC files are split among them; one shard each."),
+               workers: int = typer.Option(1, "--workers", help="Tasks run at once (local executor: processes)."),
+               executor: str = typer.Option("local", "--executor", help="local | slurm | ray."),
+               out_dir: str = typer.Option(..., "--out", help="Output folder (shards in articles/, datatrove logs and completions in logs/)."),
+               slurm_partition: str = typer.Option("", "--slurm-partition", help="Slurm partition (with --executor slurm)."),
+               slurm_time: str = typer.Option("04:00:00", "--slurm-time", help="Slurm time limit per task.")):
+    """CC-NEWS (or any WARCs) at cluster scale on datatrove: registry and topic prefilter, the extract
+    stage's extraction, one Article Parquet shard per task; rerun to resume (finished tasks are skipped)."""
+    from pipelines.ccnews import run_ccnews
+    from pipelines.kernel.registry import combined_registry
+    from pipelines.kernel.topic import load_topic
+
+    result = run_ccnews(warcs, out_dir, combined_registry(data_dir()), load_topic(), tasks, workers, executor,
+                        slurm={"partition": slurm_partition, "time": slurm_time})
+    if executor == "slurm":
+        out.print(f"ccnews: {tasks} task(s) submitted to Slurm; shards under {out_dir}/articles, logs under {out_dir}/logs")
+        return
+    for name, stats in result.stats.items():
+        # datatrove's stats: counts, or {"total": …, "mean": …} for measured ones such as doc_len
+        counts = {key: value["total"] if isinstance(value, dict) else value for key, value in sorted(stats.items())}
+        out.print(f"{name}: " + ", ".join(f"{key}={value:g}" for key, value in counts.items()), highlight=False, soft_wrap=True)
+    out.print(f"ccnews: {len(result.shards)} shard(s) in {out_dir}/articles; {result.skipped_completed} task(s) already "
+              f"complete, skipped; {len(result.failed)} failed", highlight=False, soft_wrap=True)
+    for rank, reason in sorted(result.failed.items()):
+        console.print(Text.assemble(("error:", "bold red"), f" task {rank}: {reason}"), highlight=False, soft_wrap=True)
+    if result.failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
