@@ -1,29 +1,18 @@
 """Active-learning order: unlabeled claims sorted by the baseline's uncertainty, so the
 next hour of annotation buys the most. The model is a skops file written by
-`framecheck baselines`; only scikit-learn, NumPy and SciPy types are accepted on load."""
+`framecheck baselines`, read by the kernel's `load_model`, which accepts only the exact
+types the project writes."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.models import (
+    load_model,  # the one skops loader, with its allow-list
+)
 from pipelines.kernel.records import Claim
 
-_SAFE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-
-
-def load_model(path: Path):
-    import skops.io as sio
-
-    if not path.exists():
-        raise FrameCheckError(f"{path}: no baseline model (run `framecheck baselines` first)")
-    untrusted = sio.get_untrusted_types(file=path)
-    unsafe = [t for t in untrusted if not t.startswith(_SAFE_PREFIXES)]
-    if unsafe:
-        raise FrameCheckError(f"{path}: refusing to load types outside scikit-learn/NumPy/SciPy: {', '.join(unsafe)}")
-    return sio.load(path, trusted=untrusted)
+__all__ = ["load_model", "order_by_uncertainty", "uncertainty"]
 
 
 def uncertainty(model, texts: list[str]) -> np.ndarray:

@@ -68,6 +68,8 @@ def _connect():
 
     try:
         httpx.get(f"{url}/health", timeout=5).raise_for_status()
+    except httpx.InvalidURL as exc:  # not an HTTPError: "http://[::1" fails before any request
+        raise FrameCheckError(f"LABEL_STUDIO_URL: {url!r} is not a valid URL ({exc}); local data left untouched") from None
     except httpx.HTTPError as exc:
         raise FrameCheckError(f"Label Studio at {url} is not reachable ({type(exc).__name__}); local data left untouched") from None
     from label_studio_sdk import LabelStudio

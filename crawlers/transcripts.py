@@ -2,8 +2,9 @@
 JSON) as sources of their own kind. Commenter names are pseudonymized on read.
 
 `import_transcript` is the I/O edge behind `framecheck import-transcript`: it archives the
-inputs as WARC resource records (the transcript; the comments with every commenter name and
-channel id already replaced by a keyed-hash pseudonym; the video's metadata), adds their rows
+inputs as WARC resource records (the transcript; the comments with every commenter name,
+handle, channel id and channel or avatar URL already replaced by a keyed-hash pseudonym, in
+any spelling: pipelines/kernel/privacy.py `NameScrubber`; the video's metadata), adds their rows
 to a manifest (kind transcript / comments), and writes Article records — one for the
 transcript, one per comment — to data/tables/transcripts.parquet. No commenter name is
 written anywhere in clear: not to the archive, the manifest, the table or a log."""
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.kernel.io import FrameCheckError
-from pipelines.kernel.privacy import pseudonym
+from pipelines.kernel.privacy import NameScrubber, profile_names, pseudonym
 
 _TIMING = re.compile(r"^\s*(\d{2}:)?\d{2}:\d{2}[.,]\d{3}\s+-->\s+")
 _TAG = re.compile(r"<[^>]+>")
 _NUMBERED = re.compile(r"^\s{0,8}(\d{1,4})\.\s+(\S.*)$")
-_MENTION = re.compile(r"(?<![\w@])@([\w.\-]{2,40})")
 _NAME_KEYS = ("author", "author_name", "authorDisplayName", "author_id", "author_channel_id", "authorChannelId",
-              "author_url", "author_thumbnail", "uploader", "username", "user")
+              "author_url", "author_thumbnail", "uploader", "uploader_id", "uploader_url", "username", "user")
+_URL_KEYS = ("author_url", "author_thumbnail", "uploader_url")
 
 
 @dataclass(frozen=True)
@@ -98,15 +99,28 @@ def _identity(item: dict, i: int) -> str | None:
 
 
 def scrub_names(text: str, names: dict[str, str]) -> str:
-    """Replace every known commenter name (and any @mention) in a text by its pseudonym."""
-    for name in sorted(names, key=len, reverse=True):
-        if len(name) >= 3:
-            text = re.sub(r"(?<!\w)" + re.escape(name) + r"(?!\w)", names[name], text, flags=re.IGNORECASE)
-    def mention(match: re.Match) -> str:  # an @handle of someone not in the dump
-        handle = match.group(1)
-        return match.group(0) if handle.startswith("commenter-") else "@" + pseudonym(handle.lower(), prefix="commenter")
+    """Replace every known commenter name (in any spelling: case, spacing, Unicode form),
+    channel or avatar URL, and any @mention in a text by its pseudonym."""
+    return NameScrubber(names).scrub(text)
 
-    return _MENTION.sub(mention, text)
+
+def commenter_names(items: list[dict]) -> dict[str, str]:
+    """Every name, handle and id a dump gives for its commenters → the commenter's alias."""
+    names: dict[str, str] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        who = _identity(item, i)
+        if not who:
+            continue
+        alias = pseudonym(who, prefix="commenter")
+        for key in _NAME_KEYS:
+            value = item.get(key)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            for name in (profile_names(value) if key in _URL_KEYS or "://" in value else [value.strip()]):
+                names[name] = alias
+    return names
 
 
 def read_comments(path: Path) -> list[Comment]:
@@ -116,17 +130,7 @@ def read_comments(path: Path) -> list[Comment]:
 
 
 def comments_from_items(items: list[dict]) -> list[Comment]:
-    names: dict[str, str] = {}
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        who = _identity(item, i)
-        alias = pseudonym(who, prefix="commenter") if who else None
-        for key in _NAME_KEYS:
-            value = item.get(key)
-            if isinstance(value, str) and value.strip() and alias:
-                names[value.strip()] = alias
-                names[value.strip().lstrip("@")] = alias
+    scrubber = NameScrubber(commenter_names(items))
     comments = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -141,7 +145,7 @@ def comments_from_items(items: list[dict]) -> list[Comment]:
         comments.append(Comment(
             comment_id=str(item.get("comment_id") or item.get("id") or i),
             author=pseudonym(who, prefix="commenter") if who else None,
-            text=scrub_names(body, names),
+            text=scrubber.scrub(body),
             published=str(published) if published else None,
             parent=str(parent) if parent not in (None, "", "root") else None,
         ))

@@ -402,12 +402,18 @@ def ccnews_cmd(warcs: list[str] = typer.Argument(..., help="WARC files or glob p
         raise typer.Exit(1)
 
 
+def _error_line(message: str) -> None:
+    console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
 def main() -> None:
     try:
         app()
     except FrameCheckError as exc:
-        console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _error_line(str(exc))
+    except OSError as exc:  # the disk or the system said no (a full disk, a read-only folder): not a bug to trace
+        _error_line(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else f"{type(exc).__name__}: {exc}")
     except KeyboardInterrupt:
         console.print(Text.assemble(("interrupted", "bold red"),
                                     ": outputs of the unfinished stage were not written; rerun to resume"))

@@ -21,6 +21,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from pipelines.kernel.label_schema import LabelSchema, load_schema
+from pipelines.kernel.models import save_model
 
 MODELS = ("majority", "logreg", "svm")
 MODEL_DESCRIPTIONS = {
@@ -129,27 +130,9 @@ def compact(model):
 
 
 def save_models(model_dir: Path, models: dict) -> list[Path]:
-    """Save fitted pipelines with skops (`<name>.skops`), each written atomically."""
-    import os
-    import tempfile
-
-    import skops.io as sio
-
-    model_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, model in sorted(models.items()):
-        target = model_dir / f"{name}.skops"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=model_dir)
-        os.close(fd)
-        try:
-            sio.dump(compact(model), tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        paths.append(target)
-    return paths
+    """Save fitted pipelines with skops (`<name>.skops`), each written atomically by the
+    kernel's `save_model`, beside the allow-list that `load_model` reads them back with."""
+    return [save_model(model_dir / f"{name}.skops", compact(model)) for name, model in sorted(models.items())]
 
 
 # --- The release's tasks ---------------------------------------------------------------

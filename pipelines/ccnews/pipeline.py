@@ -35,7 +35,12 @@ from pipelines.kernel.io import FrameCheckError, RecordWriter
 from pipelines.kernel.records import Article, FetchRecord, from_row, to_row
 from pipelines.kernel.registry import Registry
 from pipelines.kernel.topic import Topic
-from pipelines.kernel.warc import ArchivedResponse, complete_gzip_prefix, response_from_record, sha256_hex
+from pipelines.kernel.warc import (
+    ArchivedResponse,
+    complete_gzip_prefix,
+    response_from_record,
+    sha256_hex,
+)
 
 EXECUTORS = ("local", "slurm", "ray")
 FAILED_DIR = "failed"  # under the logging dir: one reason file per failed task

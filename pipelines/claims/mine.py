@@ -354,6 +354,31 @@ def sentence_language(sentence: str, document_language: str) -> str:
     return detect_language(sentence)
 
 
+# A claim's context is the sentence before and the one after, as an annotator reads them. A
+# "sentence" can be any length (a page of one unpunctuated run of text gave a claim a
+# context of a million characters), so each side keeps at most this many characters: the
+# ones nearest the claim, from a word boundary where there is one.
+MAX_CONTEXT_CHARS = 600
+
+
+def context_before(sentence: str, limit: int = MAX_CONTEXT_CHARS) -> str:
+    """The end of the sentence before a claim, at most limit characters."""
+    if len(sentence) <= limit:
+        return sentence
+    tail = sentence[-limit:]
+    cut = tail.find(" ")
+    return tail[cut + 1 :] if 0 <= cut < limit // 4 else tail
+
+
+def context_after(sentence: str, limit: int = MAX_CONTEXT_CHARS) -> str:
+    """The start of the sentence after a claim, at most limit characters."""
+    if len(sentence) <= limit:
+        return sentence
+    head = sentence[:limit]
+    cut = head.rfind(" ")
+    return head[:cut] if cut > limit - limit // 4 else head
+
+
 def mine_text(text: str, topic: Topic, cues: CueLexicon, language: str | None = None,
               min_score: float = MIN_CHECKWORTHINESS, in_context: bool | None = None) -> list[Candidate]:
     """Candidate claims of one text. A sentence qualifies when it names the SCS or one of its
@@ -379,8 +404,8 @@ def mine_text(text: str, topic: Topic, cues: CueLexicon, language: str | None = 
         score = checkworthiness(sentence, lang)
         if score < min_score:
             continue
-        before = text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
-        after = text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
+        before = context_before(text[spans[i - 1][0] : spans[i - 1][1]]) if i > 0 else ""
+        after = context_after(text[spans[i + 1][0] : spans[i + 1][1]]) if i + 1 < len(spans) else ""
         out.append(Candidate(start, end, sentence, lang, score, before, after, cues.find(sentence)))
     return out
 

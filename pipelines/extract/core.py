@@ -17,9 +17,14 @@ Layers, from pure to I/O:
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
 import re
-import tempfile
+import signal
+import sys
+import threading
+import time
 import unicodedata
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +54,7 @@ from pipelines.kernel.io import (
     atomic_path,
     parquet_writer,
     read_record_table,
+    staging_path,
 )
 from pipelines.kernel.records import (
     SCHEMAS,
@@ -75,6 +81,16 @@ from pipelines.kernel.warc import ArchivedResponse, read_response, sha256_hex
 
 MIN_CHARS = {"en": 300, "zh": 120}  # shorter "articles" are teasers, captions or error pages
 MAX_BODY_BYTES = 8 * 1024 * 1024  # bigger pages are not articles; parsing them costs minutes
+# An HTML bomb fits in fewer bytes: 8 MB of `<b>x</b>` took 32-68 s and 1.3-1.45 GB to parse
+# and extract. Counted on the decoded page before anything parses it ('<' characters: opening
+# plus closing tags, about 100,000 elements). The largest real pages in the trafilatura and
+# Zyte benchmarks (/work/shared/corpora) have under 10,000; a page at the bound costs about 3 s
+# and 220 MB. It bounds the nesting too: no page nests deeper than it has elements.
+MAX_TAGS = 200_000
+# An article's text beyond this is not an article (the longest real text in the corpora, a
+# debate transcript, has 129,000 characters). Such a page is dropped, not cut short: a cut
+# text would be stored and mined as if it were the whole article.
+MAX_TEXT_CHARS = 300_000
 _REPLACEMENT_SHARE = 0.02
 _CONTROL_SHARE = 0.01  # text has next to no C0/C1 control characters; binary data has ~12%
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x7fELF", b"OggS", b"RIFF")
@@ -154,6 +170,8 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
         html = body
     if is_garbled(html):
         return Skip("binary_or_garbled", where)
+    if html.count("<") > MAX_TAGS:
+        return Skip("too_many_elements", where)
     try:
         tree = parse_html(html)
         if tree is None:
@@ -169,6 +187,8 @@ def extract_html(body: bytes | str, url: str | None = None, content_type: str = 
         return Skip("no_text", where)
     title = (meta.title or "").strip()
     text = clean_text(doc.text, title, override)
+    if len(text) > MAX_TEXT_CHARS:
+        return Skip("too_long", where)
     language = detect_language(text)
     # CJK scripts carry about as much in a character as other scripts in a word
     dense_script = is_chinese(language) or language in ("ja", "ko")
@@ -414,11 +434,36 @@ def warm_up() -> None:
 
 
 _WORKER: dict = {}
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_WATCH_SECONDS = 1.0
 
 
-def _init_worker(warc_dir: str, registry: Registry, topic: Topic) -> None:
+def _init_worker(warc_dir: str, registry: Registry, topic: Topic, parent_pid: int | None) -> None:
+    die_with_parent(parent_pid)
     _WORKER.update(warc_dir=Path(warc_dir), registry=registry, topic=topic)
     warm_up()  # a no-op after fork from a warm parent; needed where workers are spawned
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """End this worker when the run that started it ends. A run killed with SIGKILL cannot
+    shut its pool down: its workers went on for minutes, about 140 MB each. On Linux the
+    kernel kills the worker when its parent dies (prctl PR_SET_PDEATHSIG); everywhere, a
+    watchdog thread exits once the worker's parent has changed (it was re-parented), which
+    also covers a parent that died before prctl took effect. parent_pid: the run's pid when
+    it starts the workers itself (fork, spawn); None under a fork server, whose own parent
+    is the run."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = parent_pid if parent_pid is not None else os.getppid()
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
 
 
 def _extract_chunk(fetches: list[FetchRecord]) -> list:
@@ -438,8 +483,10 @@ def iter_extracted(fetches: Iterable[FetchRecord], data: DataDir, registry: Regi
         return
     warm_up()
     feed = iter(fetches)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(str(data.warc_dir), registry, topic)) as pool:
+    context = multiprocessing.get_context()
+    parent_pid = None if context.get_start_method() == "forkserver" else os.getpid()  # fork, spawn: we are the parent
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(str(data.warc_dir), registry, topic, parent_pid)) as pool:
         pending: deque = deque()
         while True:
             while len(pending) < workers * 4:
@@ -488,11 +535,7 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, ctx: StepContex
     fetches, left_out = article_fetches(manifest if manifest is not None else manifest_table(data))
     summary.records_in = len(fetches) + len(left_out)
     keys = []
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging_name = tempfile.mkstemp(prefix=".articles.", suffix=".staging.parquet", dir=target.parent)
-    os.close(fd)
-    staging = Path(staging_name)
-    try:
+    with staging_path(target) as staging:
         for row, reason in left_out:
             ctx.drop(reason, count_as=f"crawl:{reason}", url=row.final_url, warc_file=row.warc_file)
         batches = RecordWriter(staging, Article, BATCH_ROWS)
@@ -509,8 +552,6 @@ def run_extract(data: DataDir, registry: Registry, topic: Topic, ctx: StepContex
         batches.close()
         canonical_of = assign_duplicates(keys)
         _copy_with_duplicates(staging, target, canonical_of)
-    finally:
-        staging.unlink(missing_ok=True)
     summary.records_out = len(keys)
     groups = duplicate_groups(keys, canonical_of)
     outlets = sorted({outlet for copies in groups.values() for _id, outlet in copies})

@@ -3,9 +3,12 @@ skip logs, and the input fingerprints that let an unchanged stage skip its work.
 
 from __future__ import annotations
 
+import errno
+import glob
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
@@ -78,19 +81,104 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# --- Temp files, modes and write errors ---------------------------------------------------
+#
+# Every temp file or folder a write makes sits beside its target, named
+# `.<target name>.<random>.tmp` (`.<target name>.<random>.staging.tmp` for a staging file),
+# so that the step runner, holding the data directory's lock, can find and remove what a
+# killed run left behind (`remove_stale_temps`).
+#
+# Modes: what the pipeline writes (tables, releases, models, logs) gets the mode an ordinary
+# `open()` or `mkdir()` would give — files 0666 and folders 0777 less the umask, so 0644 and
+# 0755 under the usual umask 022. Temp files start private (mkstemp makes them 0600) and are
+# given that mode just before they are renamed into place.
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def current_umask() -> int:
+    """The process's umask (set and put back at once; 022 in between, the usual value)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def give_shared_mode(path: Path) -> None:
+    """Files 0666 and folders 0777 less the umask, as `open()` and `mkdir()` create them."""
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~current_umask())
+
+
+def temp_beside(target: Path, *, directory: bool = False, staging: bool = False) -> Path:
+    """A new, empty temp file (or folder) beside target, named after it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    prefix, suffix = f".{target.name}.", ".staging.tmp" if staging else ".tmp"
+    if directory:
+        return Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=target.parent))
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def stale_temps(target: Path) -> list[Path]:
+    """Temp files and folders `temp_beside` made for target and nobody removed."""
+    if not target.parent.is_dir():
+        return []
+    return sorted(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
+
+
+def remove_stale_temps(targets: Iterable[Path]) -> list[Path]:
+    """Remove the temp files of these targets left by a killed run. Only safe while no other
+    run can be writing them: the step runner calls it holding the data directory's lock."""
+    removed = []
+    for target in targets:
+        for temp in stale_temps(target):
+            if temp.is_dir() and not temp.is_symlink():
+                shutil.rmtree(temp, ignore_errors=True)
+            else:
+                temp.unlink(missing_ok=True)
+            removed.append(temp)
+    return removed
+
+
+@contextmanager
+def naming_write_errors(target: Path) -> Iterator[None]:
+    """A disk error without a file name (a full disk reported by write(), or by Arrow's
+    writer) is raised again naming target, so the CLI's one-line error says what was being
+    written: `error: <target>: No space left on device`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _DISK_ERRNOS:
+            raise OSError(exc.errno, os.strerror(exc.errno), str(target)) from exc
+        raise
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path beside target; rename it over target only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    """Yield a temp path beside target; rename it over target only if the block succeeds.
+
+    The new file gets the shared mode (0644 under umask 022); a disk error names target."""
+    tmp_path = temp_beside(target)
     try:
-        yield tmp_path
-        os.replace(tmp_path, target)
+        with naming_write_errors(target):
+            yield tmp_path
+            give_shared_mode(tmp_path)
+            os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextmanager
+def staging_path(target: Path) -> Iterator[Path]:
+    """A scratch file beside target for a step that writes in two passes; removed when the
+    block ends, whatever happens (a killed run's is removed by the next run's runner)."""
+    tmp_path = temp_beside(target, staging=True)
+    try:
+        with naming_write_errors(target):
+            yield tmp_path
+    finally:
+        tmp_path.unlink(missing_ok=True)
 
 
 def write_text_atomic(target: Path, text: str) -> None:

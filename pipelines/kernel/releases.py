@@ -34,6 +34,24 @@ def release_folder(dataset: str, release: Path | None) -> Path:
     return folder
 
 
+def sums_mismatch(folder: Path) -> str | None:
+    """How a release folder's files differ from its SHA256SUMS (changed, missing, or not
+    listed), or None when every listed file is there with its hash and nothing else is.
+    Both `release push` and a rebuild over an existing release check this."""
+    import hashlib
+
+    listed = {}
+    for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    bad = sorted(n for n in listed if n not in present or hashlib.sha256((folder / n).read_bytes()).hexdigest() != listed[n])
+    extra = sorted(present - set(listed))
+    if not bad and not extra:
+        return None
+    return f"changed or missing: {', '.join(bad) or 'none'}; not listed: {', '.join(extra) or 'none'}"
+
+
 def read_card_data(folder: Path) -> dict:
     """The YAML front matter of a release's dataset card, parsed by huggingface_hub (the Hub's own rules)."""
     import yaml

@@ -10,7 +10,9 @@ its reason (datatrove's `PipelineStep` and `BaseFilter` are the model). The runn
 - marks the step done only when it completed (an interrupted crawl is not done), and with
   it the steps whose work it did too (`also_completes`).
 Writes are atomic through `ctx.atomic` / `ctx.record_writer` (a temp file renamed into place),
-so a killed step leaves its previous outputs as they were.
+so a killed step leaves its previous outputs as they were; the temp files it leaves beside its
+outputs are removed by the runner before the step next runs (holding the lock, it knows no
+other run is writing them).
 
 `RecordStep` is the common shape: records of one table in, records of another out,
 streamed a batch at a time."""
@@ -39,6 +41,7 @@ from pipelines.kernel.io import (
     is_unchanged,
     iter_records,
     mark_done,
+    remove_stale_temps,
 )
 
 Progress = Callable[[Iterable, int | None, str], Iterable]
@@ -229,14 +232,19 @@ def data_dir_lock(data: DataDir, step: str) -> Iterator[None]:
 
 
 def run_step(step: Step, *, force: bool = False, progress: Progress | None = None) -> StageSummary:
-    """Run one step: lock, skip if unchanged, run, count, log skips, mark done."""
+    """Run one step: lock, remove the temp files a killed run left beside the step's outputs,
+    skip if unchanged, run, count, log skips, mark done."""
     data = step.data
     with data_dir_lock(data, step.name):
+        stale = remove_stale_temps(step.outputs())
         print_ = fingerprint(step.inputs(), step.params()) if step.skippable else None
         if print_ is not None and not force and is_unchanged(data, step.state_key(), print_, step.outputs()):
             return StageSummary(step.name, unchanged=True, outputs=[str(p) for p in step.outputs()],
                                 notes=step.unchanged_notes())
         summary = StageSummary(step.name)
+        if stale:
+            summary.notes.append(f"removed {len(stale)} temp file(s) left by an interrupted run: "
+                                 + ", ".join(str(p) for p in stale))
         ctx = StepContext(data, summary, SkipLog(data, step.name), progress or no_progress)
         try:
             step.run(ctx)

@@ -56,7 +56,8 @@ class BuildReleaseStep(Step):
         return {"out": str(self.target), "previous": str(self.prior)}
 
     def outputs(self) -> list[Path]:
-        return [self.target / "SHA256SUMS", self.data.baselines_dir / self.target.name / "baselines.json"]
+        # the folder itself too, so that the runner removes a killed build's temp folder beside it
+        return [self.target / "SHA256SUMS", self.data.baselines_dir / self.target.name / "baselines.json", self.target]
 
     def also_completes(self) -> list[Step]:
         return [BaselinesStep(self.data, self.dataset, self.target)]

@@ -37,29 +37,50 @@ def push_release(release: Path, repo_id: str, dry_run: bool) -> StageSummary:
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-    commit = api.upload_folder(folder_path=str(release), repo_id=repo_id, repo_type="dataset",
-                               commit_message=f"Release {tag}")
-    api.create_tag(repo_id, tag=tag, repo_type="dataset", revision=commit.oid)
+    doing = f"create or find the dataset repo {repo_id}"
+    try:
+        api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+        doing = f"upload {release} to {repo_id}"
+        commit = api.upload_folder(folder_path=str(release), repo_id=repo_id, repo_type="dataset",
+                                   commit_message=f"Release {tag}")
+        doing = f"tag the uploaded commit {tag} (the files are on the Hub; rerun to tag)"
+        api.create_tag(repo_id, tag=tag, repo_type="dataset", revision=commit.oid)
+    except _hub_errors() as exc:
+        raise FrameCheckError(f"{api.endpoint}: could not {doing}: {type(exc).__name__}: {_first_line(exc)}") from None
     summary.records_out = len(files)
     summary.outputs.append(f"https://huggingface.co/datasets/{repo_id} (tag {tag})")
     return summary
 
 
+def _hub_errors() -> tuple[type[BaseException], ...]:
+    """What the Hub client raises when the Hub is unreachable or refuses: its HTTP errors,
+    its HTTP library's transport errors (httpx2 in huggingface_hub 2.x, httpx in 1.x;
+    requests' in 0.x are OSErrors) and socket errors."""
+    import importlib
+
+    from huggingface_hub.errors import HfHubHTTPError
+
+    errors: list[type[BaseException]] = [HfHubHTTPError, OSError]
+    for library in ("httpx2", "httpx"):
+        try:
+            errors.append(importlib.import_module(library).HTTPError)
+        except ImportError:
+            pass
+    return tuple(errors)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no detail"
+
+
 def _verify_sums(release: Path) -> None:
     """Every file listed in SHA256SUMS is present with its hash, and nothing else is there."""
-    import hashlib
+    from pipelines.kernel.releases import sums_mismatch
 
-    listed = {}
-    for line in (release / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        listed[name] = digest
-    present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {"SHA256SUMS"}
-    bad = sorted(n for n in listed if n not in present or hashlib.sha256((release / n).read_bytes()).hexdigest() != listed[n])
-    extra = sorted(present - set(listed))
-    if bad or extra:
-        raise FrameCheckError(f"{release}: files do not match SHA256SUMS (changed or missing: {', '.join(bad) or 'none'}; "
-                              f"not listed: {', '.join(extra) or 'none'})")
+    mismatch = sums_mismatch(release)
+    if mismatch:
+        raise FrameCheckError(f"{release}: files do not match SHA256SUMS ({mismatch})")
 
 
 def rehydrate_release(data: DataDir, release: Path, ctx: StepContext, out: Path | None = None) -> StageSummary:

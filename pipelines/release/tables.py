@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.kernel.io import FrameCheckError
+from pipelines.kernel.io import (
+    FrameCheckError,
+    give_shared_mode,
+    naming_write_errors,
+    temp_beside,
+)
 from pipelines.kernel.label_schema import Field, LabelSchema
 from pipelines.kernel.records import Article, Claim, CueSpan, Fact, schema_of, to_row
-from pipelines.kernel.releases import ReleaseDefinition
+from pipelines.kernel.releases import ReleaseDefinition, sums_mismatch
 
 SPLITS = ("train", "validation", "test", "ood_test")
 
@@ -319,6 +323,13 @@ def sha256_file(path: Path) -> str:
 
 def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: LabelSchema, out: Path, card_text_fn,
                   extras=None, previous: Path | None = None) -> tuple[Path, bool]:
+    """`_write_release`, with a disk error naming the release folder (`error: <out>: No space left on device`)."""
+    with naming_write_errors(out):
+        return _write_release(tables, definition, schema, out, card_text_fn, extras, previous)
+
+
+def _write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: LabelSchema, out: Path, card_text_fn,
+                   extras=None, previous: Path | None = None) -> tuple[Path, bool]:
     """Write into a temp folder, compare with any existing release, then rename into place.
 
     Order inside the temp folder: Parquet per config and split; `extras(tmp, split_info)`
@@ -327,14 +338,16 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
     `out`); the card `README.md` from `card_text_fn(split_info, context)`; `croissant.json`;
     and last `SHA256SUMS` over everything else.
 
-    Returns (release folder, written); written is False when an identical release exists."""
+    Returns (release folder, written); written is False when an identical release exists:
+    same SHA256SUMS, and the existing files still match it. Files and folders get the
+    kernel's shared mode (0644 and 0755 under umask 022), as tables do."""
     import pipelines.release.changelog as changelog
     from pipelines.release.croissant import write_croissant
 
     feats = features(schema)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = temp_beside(out, directory=True)
     try:
         split_info: dict[str, list[dict]] = {}
         data_files: dict[str, list[dict]] = {}
@@ -375,9 +388,15 @@ def write_release(tables: ReleaseTables, definition: ReleaseDefinition, schema: 
                     f"{out}: release {definition.version} already exists with different content ({changed}); releases are "
                     f"immutable — bump `version` in {definition.path} to cut a new one"
                 )
+            altered = sums_mismatch(out)  # the same sums say "identical" only if the files still match them
+            if altered:
+                raise FrameCheckError(
+                    f"{out}: release {definition.version} already exists but its files no longer match its SHA256SUMS "
+                    f"({altered}); restore them (or remove the folder to rebuild it)"
+                )
             written = False
         else:
-            tmp.chmod(0o755)  # mkdtemp makes it private; a release is for sharing
+            give_shared_mode(tmp)  # mkdtemp makes it private; a release is for sharing
             os.replace(tmp, out)
             written = True
         changelog.update_dataset_changelog(out, definition.name, definition.version, entry)
