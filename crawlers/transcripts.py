@@ -98,12 +98,6 @@ def _identity(item: dict, i: int) -> str | None:
     return item.get("author_id") or item.get("author_channel_id") or item.get("authorChannelId") or item.get("author") or None
 
 
-def scrub_names(text: str, names: dict[str, str]) -> str:
-    """Replace every known commenter name (in any spelling: case, spacing, Unicode form),
-    channel or avatar URL, and any @mention in a text by its pseudonym."""
-    return NameScrubber(names).scrub(text)
-
-
 def commenter_names(items: list[dict]) -> dict[str, str]:
     """Every name, handle and id a dump gives for its commenters → the commenter's alias."""
     names: dict[str, str] = {}

@@ -19,20 +19,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import FRAMECHECK, REPO, run_cli
+from test_extract_robustness import RUN, STORY
 
 from crawlers.archive import ArchiveWriter
 from pipelines.kernel.io import DataDir, FrameCheckError, StageSummary, write_records
 from pipelines.kernel.records import Claim, Fact, FetchRecord, Source
 from pipelines.kernel.warc import sha256_hex
-
-STORY = [
-    "China's social credit system is not one national score, the Supreme People's Court said in a report on Monday.",
-    "The court list of dishonest judgment debtors, which began in 2013, names Chinese people who can repay a "
-    "court-ordered debt but refuse to, and people on it can be blocked from buying plane and train tickets.",
-    "By the end of 2018, courts had blocked flight-ticket purchases 17.46 million times, the report said. "
-    "Most people leave the list within days of paying what they owe.",
-]
-RUN = "crawl-20260101T000000000000Z"
 
 
 def page(n: int, paragraphs: int = 1) -> bytes:
