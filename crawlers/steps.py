@@ -9,7 +9,7 @@ from pathlib import Path
 from crawlers.crawl import run_crawl, run_manifest, unfinished_run
 from crawlers.replay import run_replay
 from crawlers.transcripts import import_transcript
-from pipelines.kernel.io import DataDir, fingerprint, mark_done
+from pipelines.kernel.io import DataDir
 from pipelines.kernel.registry import Outlet, Registry
 from pipelines.kernel.step import Step, StepContext
 from pipelines.kernel.topic import TOPIC_FILE, load_topic
@@ -50,17 +50,10 @@ class CrawlStep(Step):
     def completed(self, ctx: StepContext | None) -> bool:
         return unfinished_run(self.data) is None
 
-    def _record_done(self) -> None:
-        """What the runner records once the step completed, recorded by the crawl itself before
-        its manifest is written (the runner records it again after): a crawl killed between
-        the two is then already known as done, and the next one is skipped, not redone."""
-        if self.skippable:
-            mark_done(self.data, self.state_key(), fingerprint(self.inputs(), self.params()))
-
     def run(self, ctx: StepContext) -> None:
         run_crawl(self.data, ctx, self.outlets, local_site=self.local_site, since=self.since, until=self.until,
                   max_pages=self.max_pages, overrides=self.overrides, http_cache=self.http_cache,
-                  on_finished=self._record_done)
+                  on_finished=ctx.mark_done)  # done before the manifest lands (D18)
 
 
 class ReplayStep(Step):

@@ -72,6 +72,10 @@ class StepContext:
     summary: StageSummary
     skips: SkipLog
     progress: Progress = no_progress
+    # Records the step as done with the runner's fingerprint. The runner calls it after the
+    # step completes; a step whose outputs commit in two moves (the crawl) calls it between
+    # them, so a kill between the two still finds the step done.
+    mark_done: Callable[[], None] = lambda: None
 
     def drop(self, item: Drop | str, count_as: str | None = None, **detail) -> None:
         """Count a dropped record by reason and log it (reason plus detail) to the skip log."""
@@ -245,13 +249,14 @@ def run_step(step: Step, *, force: bool = False, progress: Progress | None = Non
         if stale:
             summary.notes.append(f"removed {len(stale)} temp file(s) left by an interrupted run: "
                                  + ", ".join(str(p) for p in stale))
-        ctx = StepContext(data, summary, SkipLog(data, step.name), progress or no_progress)
+        record_done = (lambda: mark_done(data, step.state_key(), print_)) if print_ is not None else (lambda: None)
+        ctx = StepContext(data, summary, SkipLog(data, step.name), progress or no_progress, record_done)
         try:
             step.run(ctx)
         finally:
             ctx.skips.close()
         if print_ is not None and step.completed(ctx):
-            mark_done(data, step.state_key(), print_)
+            record_done()
             for other in step.also_completes():
                 mark_done(data, other.state_key(), fingerprint(other.inputs(), other.params()))
         return summary
