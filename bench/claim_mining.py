@@ -240,6 +240,7 @@ def figures(docs: list[dict], gold: dict[str, list], report: dict) -> dict:
         "candidates_per_100_on_topic": round(100 * sum(c["doc_id"] in on_topic for c in cands) / on_topic_sentences, 2)
         if on_topic_sentences else None,
         "candidates_per_100_on_topic_max": round(max(per_doc[d] for d in on_topic), 2) if on_topic else None,
+        "candidates_per_100_by_document": {d: round(v, 2) for d, v in per_doc.items()},
         "sentences_per_s": round(n_sentences * report["repeats"] / report["cpu_s"], 1) if report["cpu_s"] else None,
         "wall_sentences_per_s": round(n_sentences * report["repeats"] / report["wall_s"], 1) if report["wall_s"] else None,
         "load_cpu_s": round(report["load_cpu_s"], 3),
@@ -287,6 +288,7 @@ def main() -> int:
         return 0
     sys.path.insert(0, str(REPO))
     from bench.shared_data import CORPORA, exit_code_when_absent
+    from pipelines.claims.labelled import LabelledError
 
     if not CORPORA.is_dir():
         return exit_code_when_absent(CORPORA, "claim mining benchmark")
@@ -300,12 +302,16 @@ def main() -> int:
         if old is None:
             print(f"old miner: skipped — {why_not}")
             result["old_miner_skipped"] = why_not
-        for lang in languages:
-            docs, gold = load_dev(lang, CORPORA)
-            by_miner = {"new": figures(docs, gold, run_miner(REPO, docs))}
-            if old is not None:
-                by_miner["old"] = figures(docs, gold, run_miner(old, docs))
-            result["languages"][lang] = by_miner
+        try:
+            for lang in languages:
+                docs, gold = load_dev(lang, CORPORA)
+                by_miner = {"new": figures(docs, gold, run_miner(REPO, docs))}
+                if old is not None:
+                    by_miner["old"] = figures(docs, gold, run_miner(old, docs))
+                result["languages"][lang] = by_miner
+        except (RuntimeError, LabelledError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     for lang, by_miner in result["languages"].items():
         if "old" in by_miner and by_miner["old"]["sentences_per_s"] and by_miner["new"]["sentences_per_s"]:
             by_miner["speed_ratio_new_to_old"] = round(by_miner["new"]["sentences_per_s"] / by_miner["old"]["sentences_per_s"], 3)

@@ -137,3 +137,11 @@ def test_the_benchmark_fails_under_ci_without_the_corpora(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.startswith("error: ") and "under CI=true that is a failure" in result.stderr
+
+
+def test_without_git_history_the_old_miner_is_skipped_with_a_reason(tmp_path, monkeypatch):
+    import bench.claim_mining as bench_module
+
+    monkeypatch.setattr(bench_module, "REPO", tmp_path)  # no .git here
+    checkout, why_not = bench_module._old_checkout(tmp_path / "old")
+    assert checkout is None and "not in this checkout's git history" in why_not
