@@ -13,8 +13,8 @@ lets anyone check that the files hold exactly these sentences, and extend them t
   buckets 0–4 are train, 5–9 dev, so no story is in both.
 - Train: train-bucket stories of scs_stories.jsonl in hash order, each contributing the
   sentences within two of a sentence matching the corpus' own selection terms (MANIFEST.md),
-  until at least 250 sentences; then train-bucket stories of other_stories.jsonl, whole, in
-  hash order, until at least 65 more (real negatives, about 20%).
+  until at least 400 sentences; then train-bucket stories of other_stories.jsonl, whole, in
+  hash order, until at least 100 more (real negatives, about 20%).
 - Dev: dev-bucket stories of scs_stories.jsonl, whole (every sentence), in hash order, until
   at least 400 sentences; then dev-bucket stories of other_stories.jsonl, whole, until at
   least 60 more. In hash order these include policy stories, court defaulter-list stories,
@@ -114,8 +114,8 @@ def _near_terms(stories: list[dict], at_least: int, window: int = 2) -> Iterator
 
 
 def train_picks(corpora: Path = CORPORA) -> list[Pick]:
-    return (list(_near_terms(_stories(corpora, "scs_stories.jsonl", dev=False), 250))
-            + list(_whole(_stories(corpora, "other_stories.jsonl", dev=False), 65)))
+    return (list(_near_terms(_stories(corpora, "scs_stories.jsonl", dev=False), 400))
+            + list(_whole(_stories(corpora, "other_stories.jsonl", dev=False), 100)))
 
 
 def dev_picks(corpora: Path = CORPORA) -> list[Pick]:
