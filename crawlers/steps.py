@@ -1,5 +1,6 @@
 """The crawl stage's steps: a crawl of the registry's outlets (or of a local site), a replay
-of WARC files, and the import of a video transcript with its comments."""
+of WARC files, the import of a video transcript with its comments, and the import of a
+document collection."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from datetime import date
 from pathlib import Path
 
 from crawlers.crawl import run_crawl, run_manifest, unfinished_run
+from crawlers.documents import MAX_CHARS, FieldMap, import_documents
 from crawlers.replay import run_replay
 from crawlers.transcripts import import_transcript
 from pipelines.kernel.io import DataDir
-from pipelines.kernel.registry import Outlet, Registry
+from pipelines.kernel.registry import Outlet, Registry, registry_files
 from pipelines.kernel.step import Step, StepContext
 from pipelines.kernel.topic import TOPIC_FILE, load_topic
 
@@ -92,3 +94,33 @@ class TranscriptStep(Step):
     def run(self, ctx: StepContext) -> None:
         ctx.absorb(import_transcript(self.data, self.transcript, self.comments, self.info, registry=self.registry,
                                      skips=ctx.skips, **self.options))
+
+
+class DocumentsStep(Step):
+    """`framecheck import-docs`: a JSONL, JSON or CSV collection, or a folder of .txt/.md
+    files → WARC resource records, a manifest and tables/documents.parquet. An unchanged
+    collection imported with the same options is skipped."""
+
+    name = "import-docs"
+
+    def __init__(self, data: DataDir, source: Path, fields: FieldMap, *, outlet: str | None = None,
+                 camp: str | None = None, max_chars: int = MAX_CHARS, registry: Registry | None = None):
+        super().__init__(data)
+        self.source, self.fields, self.outlet, self.camp, self.max_chars = source, fields, outlet, camp, max_chars
+        self.registry = registry
+
+    def inputs(self) -> list[Path]:
+        return [self.source, TOPIC_FILE] + (registry_files(self.data) if self.registry is not None else [])
+
+    def params(self) -> dict:
+        mapping = {name: self.fields.column(name) for name in sorted(self.fields.explicit)}
+        return {"source": str(self.source), "fields": mapping, "outlet": self.outlet, "camp": self.camp,
+                "max_chars": self.max_chars}
+
+    def outputs(self) -> list[Path]:
+        return [self.data.table("documents")]
+
+    def run(self, ctx: StepContext) -> None:
+        ctx.absorb(import_documents(self.data, self.source, self.fields, outlet=self.outlet, camp=self.camp,
+                                    max_chars=self.max_chars, registry=self.registry, skips=ctx.skips,
+                                    progress=ctx.progress))

@@ -165,7 +165,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "channel"
 
 
-def _iso_date(value: str | None) -> str | None:
+def iso_date(value: str | None) -> str | None:
     if not value:
         return None
     value = str(value).strip()
@@ -246,7 +246,7 @@ def import_transcript(data, transcript: Path | None = None, comments: Path | Non
     digest = hashlib.sha256(b"".join(Path(p).read_bytes() for p in sources)).hexdigest()
     video_url = url or meta.get("webpage_url") or f"urn:framecheck:video:{digest[:20]}"
     video_title = title or meta.get("title") or (Path(transcript).stem if transcript else channel_name)
-    date = _iso_date(published) or _iso_date(meta.get("upload_date")) or _iso_date(meta.get("release_date"))
+    date = iso_date(published) or iso_date(meta.get("upload_date")) or iso_date(meta.get("release_date"))
     summary.records_in = (1 if text else 0) + len(all_comments)
 
     run_id = new_run_id("import")
@@ -305,7 +305,7 @@ def import_transcript(data, transcript: Path | None = None, comments: Path | Non
             articles.append(Article(
                 article_id=article_id_for(curl), url=curl, outlet_id=oid, outlet_name=channel_name, camp=camp_name,
                 language=language, source_kind="comments", title=video_title, author=c.author,
-                published=_iso_date(c.published) or date, text=c.text, text_sha256=normalized_text_hash(c.text),
+                published=iso_date(c.published) or date, text=c.text, text_sha256=normalized_text_hash(c.text),
                 # a comment is on topic through the thread it belongs to
                 relevance=max(topic.score(c.text), thread_score), duplicate_of=None,
                 warc_file=warc_file, warc_offset=offset, body_sha256=sha))

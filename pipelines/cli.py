@@ -220,6 +220,37 @@ def import_transcript(
                        channel=channel, outlet_id=outlet_id, camp=camp, url=url, published=published, title=title))
 
 
+@app.command("import-docs")
+def import_docs(
+    source: Path = typer.Argument(..., help="A collection: JSON Lines (.jsonl), JSON list (.json), CSV (.csv/.tsv), or a folder of .txt/.md files."),
+    outlet_id: Optional[str] = typer.Option(None, "--outlet", help="Outlet of every document: a registry id or name; another name needs --camp."),
+    camp: Optional[str] = typer.Option(None, help="Camp of the documents whose outlet is not in the registry (western, chinese_state, …)."),
+    text_field: Optional[str] = typer.Option(None, help="Field holding the text (default: text)."),
+    id_field: Optional[str] = typer.Option(None, help="Field holding a document id, naming documents without a URL (default: id)."),
+    title_field: Optional[str] = typer.Option(None, help="Field holding the title (default: title)."),
+    url_field: Optional[str] = typer.Option(None, help="Field holding the URL (default: url)."),
+    date_field: Optional[str] = typer.Option(None, help="Field holding the date, YYYY[-MM[-DD]] (default: date)."),
+    outlet_field: Optional[str] = typer.Option(None, help="Field holding the outlet id or name (default: outlet)."),
+    camp_field: Optional[str] = typer.Option(None, help="Field holding the camp (default: camp)."),
+    language_field: Optional[str] = typer.Option(None, help="Field holding the declared language (default: language; detection decides)."),
+    max_chars: int = typer.Option(1_000_000, help="Archive but do not mine documents longer than this."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Import a document collection (archived as WARC resource records) as articles the claims stage mines."""
+    from crawlers import DocumentsStep, FieldMap
+    from pipelines.kernel.registry import combined_registry
+
+    if not source.exists():
+        raise FrameCheckError(f"{source}: no such file or folder")
+    if max_chars < 1:
+        raise FrameCheckError(f"--max-chars: {max_chars} is not a positive number")
+    fields = FieldMap.from_options(text=text_field, id=id_field, title=title_field, url=url_field, date=date_field,
+                                   outlet=outlet_field, camp=camp_field, language=language_field)
+    data = data_dir()
+    run(DocumentsStep(data, source, fields, outlet=outlet_id, camp=camp, max_chars=max_chars,
+                      registry=combined_registry(data)), force)
+
+
 # --- extract / claims ------------------------------------------------------------------
 
 

@@ -445,7 +445,7 @@ def mine_articles(articles: list[Article], topic: Topic, cues: CueLexicon, retri
 
 class ClaimsStep(RecordStep):
     """`framecheck claims run`: every canonical article of the articles table (and of the
-    imported transcripts, when there are any) → tables/claims.parquet. Articles are read and
+    imported transcripts and documents, when there are any) → tables/claims.parquet. Articles are read and
     claims written a batch at a time, so memory holds one batch and the fact index, whatever
     the corpus size. Syndicated copies (duplicate_of set) carry the canonical text's sentences
     and are dropped, not mined."""
@@ -465,8 +465,7 @@ class ClaimsStep(RecordStep):
     def sources(self) -> list[Path]:
         if self._sources is not None:
             return self._sources
-        transcripts = self.data.table("transcripts")  # imported videos and comments are mined like articles
-        return [self.data.table("articles")] + ([transcripts] if transcripts.exists() else [])
+        return self.data.article_tables()  # imported transcripts, comments and documents are mined like articles
 
     def target(self) -> Path:
         return self._target or self.data.table("claims")

@@ -56,6 +56,13 @@ class DataDir:
     def table(self, name: str) -> Path:
         return self.tables / f"{name}.parquet"
 
+    def article_tables(self) -> list[Path]:
+        """The tables of Article records that exist: the extract stage's articles, the imported
+        transcripts and comments (import-transcript) and documents (import-docs). With none
+        yet, the articles table, so that a reader names the input it is missing."""
+        tables = [self.table(name) for name in ("articles", "transcripts", "documents")]
+        return [path for path in tables if path.exists()] or tables[:1]
+
     @property
     def snapshots_dir(self) -> Path:
         return self.root / "annotations" / "snapshots"

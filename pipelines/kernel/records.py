@@ -88,7 +88,7 @@ class FetchRecord:
     sha256: str
     outlet_id: str
     camp: str
-    kind: str  # article | listing | sitemap | feed | robots | transcript | comments
+    kind: str  # article | listing | sitemap | feed | robots | transcript | comments | info | document | document-metadata
     content_type: str
     warc_file: str
     warc_offset: ByteOffset
@@ -104,7 +104,7 @@ class Article:
     outlet_name: str
     camp: str
     language: str  # en | zh-Hans | zh-Hant
-    source_kind: str  # web | transcript | comments
+    source_kind: str  # web | transcript | comments | document
     title: str
     author: str | None
     published: str | None  # ISO date

@@ -44,8 +44,7 @@ class BuildReleaseStep(Step):
         return "release-" + hashlib.sha256(str(self.target).encode()).hexdigest()[:16]
 
     def _article_tables(self) -> list[Path]:
-        transcripts = self.data.table("transcripts")
-        return [self.data.table("articles")] + ([transcripts] if transcripts.exists() else [])
+        return self.data.article_tables()
 
     def inputs(self) -> list[Path]:
         tables = self._article_tables() + [self.data.table(name) for name in ("claims", "annotations")]
@@ -70,7 +69,7 @@ class BuildReleaseStep(Step):
         redistribute = {o.id: o.redistribute for o in combined_registry(data)}
         check_ood_outlets(definition, redistribute)
         schema = load_schema()
-        # claims mined from imported transcripts and comments are released like the articles'
+        # claims mined from imported transcripts, comments and documents are released like the articles'
         # (their texts withheld unless their outlet redistributes, as for any outlet)
         articles = [a for table in self._article_tables() for a in read_records(table, Article)]
         claims = read_records(data.table("claims"), Claim)
