@@ -106,7 +106,7 @@ def frontier_config(url: str | None, worker: str | None = None, lease_ttl: float
         raise FrameCheckError(f"--frontier: {safe_url(url)!r} is not a Redis URL (redis://host:port/db, rediss://…, unix://…)")
     if parts.scheme != "unix":
         try:
-            port = parts.port
+            parts.port  # noqa: B018 — urllib checks the port when it is read
         except ValueError:
             raise FrameCheckError(f"--frontier: {safe_url(url)!r} has an invalid port") from None
         if not parts.hostname:
@@ -114,13 +114,12 @@ def frontier_config(url: str | None, worker: str | None = None, lease_ttl: float
         db = parts.path.strip("/")
         if db and not db.isdigit():
             raise FrameCheckError(f"--frontier: {safe_url(url)!r}: the database must be a number, not {db!r}")
-        del port
     worker = worker or os.environ.get(WORKER_ENV) or socket.gethostname().split(".")[0]
     if not _WORKER_ID.match(worker):
         raise FrameCheckError(f"--worker: {worker!r} is not a worker id (letters, digits, '.', '_', '-'; at most 64)")
     ttl = DEFAULT_LEASE_TTL if lease_ttl is None else float(lease_ttl)
     if ttl <= 0:
-        raise FrameCheckError(f"FRAMECHECK_LEASE_TTL: {ttl} must be more than 0 seconds")
+        raise FrameCheckError(f"--lease-ttl: {ttl:g} must be more than 0 seconds")
     return FrontierConfig(url=url, worker=worker, lease_ttl=ttl)
 
 
@@ -386,6 +385,7 @@ class Frontier:
         n = self.server.hlen(self.inflight_key())
         if n:
             self.server.delete(self.inflight_key())
+        self.holding = 0
         return n
 
     # --- archived marks ------------------------------------------------------------------
