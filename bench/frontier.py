@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -194,7 +195,7 @@ def main() -> None:
             "wall_ratio_frontier_vs_plain": round(frontier_s / plain_s, 3),
             "redis_hset_rtt_ms_median": round(statistics.median(rtts) * 1000, 3),
             "redis_hset_rtt_ms_p99": round(sorted(rtts)[int(len(rtts) * 0.99)] * 1000, 3),
-            "requeued_note": next((line.strip() for line in err.splitlines() if "re-queued" in line), ""),
+            "requeued_by_survivor": sum(int(n) for n in re.findall(r"re-queued (\d+) request", err)),
         }
     print(f"frontier: {figures['archived_articles']}/{total} articles, {figures['duplicate_records']} duplicate records, "
           f"min gap per domain {figures['min_gap_per_domain_s']} s (delay {args.delay} s)")

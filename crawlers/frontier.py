@@ -33,13 +33,14 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import redis
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.queue import PriorityQueue
@@ -144,7 +145,8 @@ FRONTIER_DOWNLOADER_MIDDLEWARES = {
     "crawlers.frontier.ArchivedElsewhereMiddleware": 940,  # after robots.txt, before the archive (950)
     "crawlers.frontier.ClusterPolitenessMiddleware": 960,  # closest to the network: held while it is used
 }
-FRONTIER_SPIDER_MIDDLEWARES = {"crawlers.frontier.LeaseReleaseMiddleware": 1000}  # closest to the spider
+# The outermost spider middleware: what it lets through goes straight to the scheduler.
+FRONTIER_SPIDER_MIDDLEWARES = {"crawlers.frontier.LeaseReleaseMiddleware": 10}
 
 
 # --- Lua: each runs atomically inside Redis -------------------------------------------------
@@ -285,13 +287,18 @@ class Frontier:
         self._acquire = server.register_script(_SLOT_ACQUIRE)
         self._release = server.register_script(_SLOT_RELEASE)
         self.requeued = 0
+        self.beat_error: Exception | None = None  # set by the heartbeat thread
+        self._stop_beat: threading.Event | None = None
         self.holding = 0  # leases this process holds now
+        self._children: dict[str, int] = {}  # lease -> its callback's requests not yet in the queue
+        self._finished: dict[str, object] = {}  # lease -> its request, callback done, children pending
         self.lock_ms = 40_000  # a domain slot taken at pop lasts until the answer (see the middleware)
 
     def inflight_key(self, worker: str | None = None) -> str:
         return f"{self.config.prefix}:inflight:{worker or self.worker}"
 
     def fail(self, exc: Exception) -> FrontierUnavailable:
+        self.stop_beating()
         if self.failure is None:
             self.failure = FrontierUnavailable(self.config.url, exc)
             logger.error("frontier: %s", self.failure)
@@ -307,10 +314,29 @@ class Frontier:
         alive = self.alive_prefix + self.worker
         if not self.server.set(alive, os.getpid(), nx=True, px=self._ttl_ms()):
             raise FrameCheckError(f"--worker {self.worker}: a crawler with this worker id is running on the frontier "
-                                  f"(its heartbeat is fresh); give each process its own --worker")
+                                  f"(its heartbeat is fresh); give each process its own --worker, or, if it was killed, "
+                                  f"wait {self.config.lease_ttl:g} s (--lease-ttl) for its heartbeat to expire")
         left = int(self._requeue_worker(self.worker) or 0)
         self.server.sadd(self.workers_key, self.worker)  # after the re-queue, which forgets the worker
+        self._start_beating()
         return left
+
+    def _start_beating(self) -> None:
+        """The heartbeat runs in a thread of its own: a busy or slow event loop (start-up, a big
+        page) never looks like a dead worker; a killed process stops beating at once."""
+        self._stop_beat = threading.Event()
+        client = redis.Redis.from_url(self.config.url, socket_timeout=5, socket_connect_timeout=5)
+        key, pid, ttl = self.alive_prefix + self.worker, os.getpid(), self._ttl_ms()
+
+        def beat_forever() -> None:
+            while not self._stop_beat.wait(ttl / 4000):
+                try:
+                    client.set(key, pid, px=ttl)
+                except redis.RedisError as exc:
+                    self.beat_error = exc
+                    return
+
+        threading.Thread(target=beat_forever, name="frontier-heartbeat", daemon=True).start()
 
     def _requeue_worker(self, worker: str) -> int:
         keys = [self.domains_key, self.domain_set_key, self.count_key, self.inflight_key(worker), self.workers_key]
@@ -321,6 +347,8 @@ class Frontier:
 
     def beat(self) -> None:
         """Refresh this worker's heartbeat; re-queue the leases of workers whose heartbeat expired."""
+        if self.beat_error is not None:
+            raise self.beat_error
         self.server.set(self.alive_prefix + self.worker, os.getpid(), px=self._ttl_ms())
         self.server.sadd(self.workers_key, self.worker)
         for worker in self.server.smembers(self.workers_key):
@@ -331,7 +359,12 @@ class Frontier:
                     self.requeued += n
                     logger.warning("frontier: worker %s is gone; re-queued its %d in-flight request(s)", worker, n)
 
+    def stop_beating(self) -> None:
+        if self._stop_beat is not None:
+            self._stop_beat.set()
+
     def leave(self) -> None:
+        self.stop_beating()
         self.server.delete(self.alive_prefix + self.worker)
 
     def others_busy(self) -> bool:
@@ -380,12 +413,40 @@ class Frontier:
         except redis.RedisError as exc:
             self.fail(exc)
 
+    def child_made(self, parent_lease: str, child) -> None:
+        """A request the callback of a leased one made; its parent's lease waits for it."""
+        self._children[parent_lease] = self._children.get(parent_lease, 0) + 1
+        child.meta["fc_parent"] = parent_lease
+
+    def child_queued(self, child) -> None:
+        """The scheduler queued (or dropped as seen) a child: release a finished parent with none left."""
+        parent = child.meta.pop("fc_parent", None)
+        if parent is None or parent not in self._children:
+            return
+        self._children[parent] -= 1
+        if self._children[parent] <= 0:
+            del self._children[parent]
+            if parent in self._finished:
+                self.release(self._finished.pop(parent))
+
+    def callback_done(self, request) -> None:
+        """The callback ended; its lease goes once every request it made is in the queue."""
+        lease = request.meta.get("fc_lease")
+        if lease is None:
+            return
+        if self._children.get(lease, 0) > 0:
+            self._finished[lease] = request
+        else:
+            self.release(request)
+
     def leaked(self) -> int:
         """Leases left although nothing is in progress here (a callback that raised): dropped."""
         n = self.server.hlen(self.inflight_key())
         if n:
             self.server.delete(self.inflight_key())
         self.holding = 0
+        self._children.clear()
+        self._finished.clear()
         return n
 
     # --- archived marks ------------------------------------------------------------------
@@ -536,7 +597,13 @@ class FrontierScheduler(Scheduler):
         if self.frontier.failure is not None:
             return False  # its parent's lease stays in Redis: the request comes back when the crawl resumes
         try:
+            parent_waits = "fc_parent" in request.meta
+            if parent_waits:  # not serialized into the queue: it names a lease of this process only
+                parent = request.meta.pop("fc_parent")
             queued = super().enqueue_request(request)
+            if parent_waits:
+                request.meta["fc_parent"] = parent
+                self.frontier.child_queued(request)
             # a redirect or a retry of a leased request: the new request carries the work on
             self.frontier.release(request)
         except redis.RedisError as exc:
@@ -567,7 +634,9 @@ class FrontierScheduler(Scheduler):
 
 
 class LeaseReleaseMiddleware:
-    """Spider middleware: a response's lease ends once its callback's outputs are all handed on."""
+    """Spider middleware, the outermost: a response's lease ends once every request its callback
+    made is in the queue (Scrapy hands a callback's outputs on in parallel, after the callback
+    has ended), so a kill at any moment leaves either the lease or the new requests in Redis."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -576,22 +645,41 @@ class LeaseReleaseMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _release(self, response) -> None:
+    def _leased(self, response):
         frontier = _frontier_of(self.crawler.spider)
-        if frontier is not None and response.request is not None:
-            frontier.release(response.request)
+        request = getattr(response, "request", None)
+        if frontier is None or request is None or "fc_lease" not in request.meta:
+            return None, None
+        return frontier, request
+
+    def _seen(self, frontier, request, item):
+        if isinstance(item, Request):
+            frontier.child_made(request.meta["fc_lease"], item)
+        return item
 
     def process_spider_output(self, response, result, spider=None):
-        yield from result
-        self._release(response)
+        frontier, request = self._leased(response)
+        if frontier is None:
+            yield from result
+            return
+        for item in result:
+            yield self._seen(frontier, request, item)
+        frontier.callback_done(request)
 
     async def process_spider_output_async(self, response, result, spider=None):
+        frontier, request = self._leased(response)
+        if frontier is None:
+            async for item in result:
+                yield item
+            return
         async for item in result:
-            yield item
-        self._release(response)
+            yield self._seen(frontier, request, item)
+        frontier.callback_done(request)
 
     def process_spider_exception(self, response, exception, spider=None):
-        self._release(response)
+        frontier, request = self._leased(response)
+        if frontier is not None:
+            frontier.callback_done(request)
         return None
 
 
