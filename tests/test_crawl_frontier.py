@@ -100,6 +100,8 @@ def test_two_workers_share_the_frontier_and_survive_a_sigkill(tmp_path, redis_ur
         assert a.returncode == 0, err_a[-3000:]
         log = list(server.log)
     assert "re-queued" in err_a, "the survivor re-queued the killed worker's leases"
+    survivor_log = (data / "logs" / "crawl.a.log").read_text()
+    assert "worker b is gone" in survivor_log and "whose callback failed" not in survivor_log
 
     counts = response_counts([data / "raw" / "warc"])
     articles = {u for u in counts if "/news/" in u}
@@ -224,6 +226,16 @@ def test_collect_merges_the_workers_manifests_without_duplicates(tmp_path, redis
 
     chosen, _left_out = article_fetches(manifest_table(DataDir(merged)))
     assert len(chosen) == 180
+
+    import json as _json
+
+    status = _json.loads(run_cli("frontier", "status", "--frontier", redis_url).stdout)
+    assert status["queued"] == 0 and status["archived"] >= 180 and set(status["workers"]) <= {"w1", "w2"}
+    assert not any(w["alive"] or w["in_flight"] for w in status["workers"].values())
+    refused = run_cli("frontier", "clear", "--frontier", redis_url, check=False)
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert "deleted" in run_cli("frontier", "clear", "--frontier", redis_url, "--yes").stdout
+    assert _json.loads(run_cli("frontier", "status", "--frontier", redis_url).stdout)["seen"] == 0
 
     (dirs[1] / "raw" / "warc" / sorted(p.name for p in (dirs[1] / "raw" / "warc").glob("*.warc.gz"))[0]).write_bytes(b"x")
     clash = run_cli("frontier", "collect", *dirs, data_dir=merged, check=False)
