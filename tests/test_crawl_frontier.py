@@ -241,3 +241,12 @@ def test_collect_merges_the_workers_manifests_without_duplicates(tmp_path, redis
     clash = run_cli("frontier", "collect", *dirs, data_dir=merged, check=False)
     assert clash.returncode == 1 and "already exists with other bytes" in clash.stderr
     assert "Traceback" not in clash.stderr
+
+
+def test_the_frontier_comes_from_the_environment_and_its_password_is_never_printed(tmp_path):
+    registry = write_mirror(tmp_path / "site", 5)
+    url = f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0"
+    result = run_cli("crawl", "--source", "live", "--registry", registry, "--proxy", "http://127.0.0.1:9",
+                     data_dir=tmp_path / "data", check=False, env={"FRAMECHECK_FRONTIER": url, "FRAMECHECK_WORKER": "w9"})
+    assert result.returncode == 1 and result.stderr.startswith("error: --frontier redis://:***@127.0.0.1:"), result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
