@@ -250,3 +250,31 @@ def test_the_frontier_comes_from_the_environment_and_its_password_is_never_print
                      data_dir=tmp_path / "data", check=False, env={"FRAMECHECK_FRONTIER": url, "FRAMECHECK_WORKER": "w9"})
     assert result.returncode == 1 and result.stderr.startswith("error: --frontier redis://:***@127.0.0.1:"), result.stderr
     assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_ctrl_c_hands_the_leases_back_and_the_same_command_resumes(tmp_path, redis_url):  # noqa: F811
+    import redis
+
+    site = tmp_path / "site"
+    registry = write_sites(site, 2, 100)
+    data = tmp_path / "data"
+    with SiteServer(site) as server:
+        cmd = worker_cmd(data, registry, server.proxy_url, redis_url, "c1")
+        proc = start(cmd)
+        deadline = time.monotonic() + 60
+        while journal_lines(data, "c1") < 40:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err[-2000:]
+        client = redis.Redis.from_url(redis_url)
+        assert client.hlen("framecheck:outlets:inflight:c1") == 0, "a clean stop leaves no lease behind"
+        assert int(client.get("framecheck:outlets:requests:count") or 0) > 0, "what was left to do stays queued"
+        final = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120,
+                               env={**os.environ, "COLUMNS": "200"})
+        assert final.returncode == 0, final.stderr[-3000:]
+    counts = response_counts([data / "raw" / "warc"])
+    assert len([u for u in counts if "/news/" in u]) == 200
+    assert max(counts.values()) == 1, sorted(u for u, n in counts.items() if n > 1)[:10]
