@@ -8,9 +8,10 @@ SOURCE ?= demo
 FC := $(VENV)/bin/framecheck --data-dir $(DATA)
 DEMO_EXPORT := demo/annotations/demo_export.json
 PYTEST_ARGS ?=
+REDIS_PORT ?= 6379
 
 .DEFAULT_GOAL := help
-.PHONY: help build test crawl transcripts extract claims annotations release baselines report labelstudio labelstudio-venv bench clean
+.PHONY: help build test crawl transcripts extract claims annotations release baselines report labelstudio labelstudio-venv redis bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -65,6 +66,15 @@ labelstudio-venv: $(LS_VENV)/.installed ## install the Label Studio server in it
 
 labelstudio: $(VENV)/.installed $(LS_VENV)/.installed ## start Label Studio on 127.0.0.1 (data under $(DATA)/labelstudio)
 	$(VENV)/bin/python -m annotation.server --data-dir $(DATA) --ls-venv $(LS_VENV)
+
+# A shared crawl frontier for `framecheck crawl --frontier redis://127.0.0.1:$(REDIS_PORT)/0`. Loopback only;
+# the frontier survives a restart through an append-only file in $(DATA)/redis (no RDB snapshots, no
+# dump.rdb in the working directory). For workers on other machines, see README "Beyond one machine".
+redis: ## start Debian's redis-server on 127.0.0.1:$(REDIS_PORT) for a shared crawl frontier (data under $(DATA)/redis)
+	@command -v redis-server >/dev/null || { echo "redis-server is not installed (Debian: apt-get install redis-server)"; exit 1; }
+	@mkdir -p $(DATA)/redis
+	redis-server --bind 127.0.0.1 --port $(REDIS_PORT) --protected-mode yes --dir $(abspath $(DATA))/redis \
+	  --save '' --appendonly yes --appendfsync everysec --daemonize no --logfile '' --loglevel warning
 
 bench: $(VENV)/.installed ## run every benchmark in bench/
 	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

@@ -14,7 +14,11 @@ served from the archive, not fetched or written again (see crawlers/archive.py).
 Finishing. The run's manifest is written last, atomically: a run whose manifest exists is
 finished, whatever was killed after it. The crawl's completion is recorded (`on_finished`:
 the runner's state) before the manifest, and the unfinished-run marker removed after it, so
-a kill at any point neither loses the crawl nor makes the next one crawl everything again."""
+a kill at any point neither loses the crawl nor makes the next one crawl everything again.
+
+On a shared frontier (`frontier`, crawlers/frontier.py) the queue and the seen-set live in Redis,
+so there is no JOBDIR; the run marker, the run id (so the WARC files and the manifest), the log
+and the politeness record carry the worker id, and a rerun of a worker resumes its own run."""
 
 from __future__ import annotations
 
@@ -33,6 +37,13 @@ from scrapy.settings import Settings
 
 import crawlers.settings as default_settings
 from crawlers.archive import ArchiveWriteError, ArchiveWriter, new_run_id
+from crawlers.frontier import (
+    FRONTIER_DOWNLOADER_MIDDLEWARES,
+    FRONTIER_SPIDER_MIDDLEWARES,
+    FrontierConfig,
+    connect,
+    scrapy_settings,
+)
 from crawlers.spiders.outlets import OutletSpider
 from pipelines.kernel.io import DataDir, StageSummary, write_text_atomic
 from pipelines.kernel.registry import Outlet
@@ -52,13 +63,14 @@ CURRENT_RUN = "crawl-current-run"  # under state/: the id of the unfinished run,
 CLEAN_STOP = "framecheck-clean-stop"  # in a run's JOBDIR: Scrapy stopped gracefully and wrote it whole
 
 
-def current_run_marker(data: DataDir) -> Path:
-    return data.state / CURRENT_RUN
+def current_run_marker(data: DataDir, worker: str | None = None) -> Path:
+    return data.state / (CURRENT_RUN if worker is None else f"{CURRENT_RUN}.{worker}")
 
 
-def unfinished_run(data: DataDir) -> str | None:
-    """The id of the run a crawl left unfinished, or None (a run with a manifest is finished)."""
-    marker = current_run_marker(data)
+def unfinished_run(data: DataDir, worker: str | None = None) -> str | None:
+    """The id of the run a crawl (of this frontier worker) left unfinished, or None (a run with a
+    manifest is finished)."""
+    marker = current_run_marker(data, worker)
     if not marker.exists():
         return None
     run_id = marker.read_text().strip()
@@ -108,11 +120,19 @@ class PolitenessRecord:
                 f"{least:g} s or more apart")
 
 
-def build_settings(data: DataDir, overrides: dict | None = None, http_cache: bool = False) -> Settings:
+def build_settings(data: DataDir, overrides: dict | None = None, http_cache: bool = False,
+                   frontier: FrontierConfig | None = None) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     data.logs.mkdir(parents=True, exist_ok=True)
-    settings.set("LOG_FILE", str(data.logs / "crawl.log"))
+    settings.set("LOG_FILE", str(data.logs / (f"crawl.{frontier.worker}.log" if frontier else "crawl.log")))
+    if frontier is not None:
+        for key, value in scrapy_settings(frontier).items():
+            settings.set(key, value, priority="project")
+        settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                                **FRONTIER_DOWNLOADER_MIDDLEWARES}, priority="project")
+        settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), **FRONTIER_SPIDER_MIDDLEWARES},
+                     priority="project")
     settings.set("LOG_LEVEL", "INFO")
     if http_cache:
         settings.set("HTTPCACHE_ENABLED", True)
@@ -135,6 +155,7 @@ def run_crawl(
     jobdir: bool = True,
     http_cache: bool = False,
     on_finished: Callable[[], None] | None = None,
+    frontier: FrontierConfig | None = None,
 ) -> StageSummary:
     """Crawl the outlets into a WARC run; with local_site (the address of a local server that
     answers for every host, such as the demo web's), crawl through it without politeness delays.
@@ -142,13 +163,17 @@ def run_crawl(
     `overrides` are Scrapy settings that win over everything else (`--setting KEY=VALUE`);
     `DEMO_PROXY` in them routes plain-http requests through a proxy (a local server).
     `on_finished` records the crawl as done; it is called only when the crawl finished.
-    A local write error (disk full) stops the crawl with ArchiveWriteError; the run stays open."""
+    A local write error (disk full) stops the crawl with ArchiveWriteError; the run stays open.
+    With `frontier`, the crawl shares Redis's queue and seen-set with the other workers; Redis
+    unreachable stops it with FrontierUnavailable, the run kept open."""
     summary = ctx.summary
+    worker = frontier.worker if frontier else None
+    shared = connect(frontier) if frontier else None  # unreachable: one line, before anything is written
     with _write_errors_stop_the_crawl(data):
-        _forget_finished_run(data)
-        current = current_run_marker(data)
+        _forget_finished_run(data, worker)
+        current = current_run_marker(data, worker)
         resumed = current.exists()
-        run_id = current.read_text().strip() if resumed else new_run_id()
+        run_id = current.read_text().strip() if resumed else new_run_id(f"crawl-{worker}" if worker else "crawl")
         current.parent.mkdir(parents=True, exist_ok=True)
         current.write_text(run_id)
     jobdir_path = data.state / "scrapy-jobs" / run_id
@@ -172,21 +197,45 @@ def run_crawl(
         all_overrides = dict(overrides or {})
         if local_site:
             all_overrides = {**LOCAL_SITE_SETTINGS, "DEMO_PROXY": local_site, **all_overrides}
-        settings = build_settings(data, all_overrides, http_cache=http_cache)
-        if jobdir:
+        settings = build_settings(data, all_overrides, http_cache=http_cache, frontier=frontier)
+        if jobdir and frontier is None:  # on a frontier, Redis holds the queue and the seen-set
             settings.set("JOBDIR", str(jobdir_path))
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(OutletSpider)
         politeness = PolitenessRecord(crawler)
+        if shared is not None:
+            _join(shared, archive, summary)
         process.crawl(crawler, outlets=outlets, topic=load_topic(), archive=archive, since=since, until=until,
-                      max_pages=max_pages, progress=on_fetched)
+                      max_pages=max_pages, progress=on_fetched, frontier=shared)
         process.start()
     finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     if archive.failure is not None:
         archive.suspend()
         raise archive.failure
+    if shared is not None and shared.failure is not None:
+        archive.suspend()
+        raise shared.failure
+    if shared is not None and shared.requeued:
+        summary.notes.append(f"frontier: re-queued {shared.requeued} request(s) leased by workers that died")
     with _write_errors_stop_the_crawl(data):
-        return _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed, on_finished)
+        return _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed, on_finished, worker)
+
+
+def _join(shared, archive: ArchiveWriter, summary: StageSummary) -> None:
+    """Join the frontier (this worker id must not be running elsewhere); what an earlier, killed
+    session of this worker held goes back to the queue."""
+    import redis
+
+    try:
+        left = shared.join()
+    except redis.RedisError as exc:
+        archive.suspend()
+        raise shared.fail(exc) from None
+    except Exception:
+        archive.suspend()
+        raise
+    if left:
+        summary.notes.append(f"frontier: re-queued {left} request(s) an earlier session of worker {shared.worker} held")
 
 
 @contextmanager
@@ -198,19 +247,19 @@ def _write_errors_stop_the_crawl(data: DataDir) -> Iterator[None]:
         raise ArchiveWriteError(exc.filename or data.root, exc) from None
 
 
-def _forget_finished_run(data: DataDir) -> None:
+def _forget_finished_run(data: DataDir, worker: str | None = None) -> None:
     """A marker left by a run killed after its manifest was written: that run is finished."""
-    marker = current_run_marker(data)
-    if marker.exists() and unfinished_run(data) is None:
+    marker = current_run_marker(data, worker)
+    if marker.exists() and unfinished_run(data, worker) is None:
         run_id = marker.read_text().strip()
         (data.manifest_dir / f"{run_id}.journal.jsonl").unlink(missing_ok=True)
         shutil.rmtree(data.state / "scrapy-jobs" / run_id, ignore_errors=True)
         marker.unlink()
 
 
-def _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed, on_finished) -> StageSummary:
+def _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed, on_finished, worker=None) -> StageSummary:
     summary = ctx.summary
-    politeness_file = data.logs / "crawl.politeness.json"
+    politeness_file = data.logs / (f"crawl.{worker}.politeness.json" if worker else "crawl.politeness.json")
     write_text_atomic(politeness_file, politeness.as_json())
     summary.notes.append(politeness.note())
     if resumed:
@@ -238,7 +287,7 @@ def _end_session(data, ctx, run_id, archive, politeness, finish_reason, resumed,
         if row.skip_reason:
             log.write(row.skip_reason, kind=row.kind, url=row.url, final_url=row.final_url, status=row.status,
                       outlet=row.outlet_id, warc_file=row.warc_file, run=run_id)
-    current_run_marker(data).unlink()
+    current_run_marker(data, worker).unlink()
     shutil.rmtree(jobdir_path, ignore_errors=True)
     summary.outputs += [str(manifest), str(data.warc_dir), str(log.path), str(politeness_file)]
     archived = sum(1 for r in rows if r.warc_file)

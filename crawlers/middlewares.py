@@ -115,6 +115,9 @@ class WarcArchiveMiddleware:
         archive = getattr(spider, "archive", None)
         if archive is None or request.meta.get("fc_from_archive"):
             return response
+        if request.meta.get("fc_no_archive"):  # another worker on the shared frontier archived it
+            spider.on_fetched(response)
+            return response
         try:
             request.meta["fc_warc"] = self._archive(archive, spider, request, response)
         except ArchiveWriteError as exc:

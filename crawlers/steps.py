@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from crawlers.collect import collect_runs
 from crawlers.crawl import run_crawl, run_manifest, unfinished_run
 from crawlers.documents import MAX_CHARS, FieldMap, import_documents
+from crawlers.frontier import FrontierConfig
 from crawlers.replay import run_replay
 from crawlers.transcripts import import_transcript
 from pipelines.kernel.io import DataDir
@@ -27,12 +29,18 @@ class CrawlStep(Step):
 
     def __init__(self, data: DataDir, outlets: list[Outlet], registry_path: Path, *, site_root: Path | None = None,
                  local_site: str | None = None, since: date | None = None, until: date | None = None,
-                 max_pages: int | None = None, overrides: dict | None = None, http_cache: bool = False):
+                 max_pages: int | None = None, overrides: dict | None = None, http_cache: bool = False,
+                 frontier: FrontierConfig | None = None):
         super().__init__(data)
         self.outlets, self.registry_path, self.site_root, self.local_site = outlets, registry_path, site_root, local_site
         self.since, self.until, self.max_pages = since, until, max_pages
         self.overrides, self.http_cache = overrides or {}, http_cache
-        self.skippable = site_root is not None
+        self.frontier = frontier
+        self.worker = frontier.worker if frontier else None
+        # on a shared frontier the crawl's work is the cluster's, never skipped; each worker its own lock
+        self.skippable = site_root is not None and frontier is None
+        if frontier is not None:
+            self.lock_file = f".lock-crawl-{frontier.worker}"
 
     def inputs(self) -> list[Path]:
         return [p for p in (self.site_root, self.registry_path, TOPIC_FILE) if p]
@@ -43,19 +51,19 @@ class CrawlStep(Step):
 
     def outputs(self) -> list[Path]:
         # while a run is unfinished its manifest is missing, so the crawl is never skipped
-        unfinished = unfinished_run(self.data)
+        unfinished = unfinished_run(self.data, self.worker)
         if unfinished:
             return [run_manifest(self.data, unfinished)]
         manifests = sorted(self.data.manifest_dir.glob("*.parquet"))
         return manifests[-1:] or [self.data.manifest_dir / "no-manifest-yet"]
 
     def completed(self, ctx: StepContext | None) -> bool:
-        return unfinished_run(self.data) is None
+        return unfinished_run(self.data, self.worker) is None
 
     def run(self, ctx: StepContext) -> None:
         run_crawl(self.data, ctx, self.outlets, local_site=self.local_site, since=self.since, until=self.until,
                   max_pages=self.max_pages, overrides=self.overrides, http_cache=self.http_cache,
-                  on_finished=ctx.mark_done)  # done before the manifest lands (D18)
+                  on_finished=ctx.mark_done, frontier=self.frontier)  # done before the manifest lands (D18)
 
 
 class ReplayStep(Step):
@@ -124,3 +132,17 @@ class DocumentsStep(Step):
         ctx.absorb(import_documents(self.data, self.source, self.fields, outlet=self.outlet, camp=self.camp,
                                     max_chars=self.max_chars, registry=self.registry, skips=ctx.skips,
                                     progress=ctx.progress))
+
+
+class CollectStep(Step):
+    """`framecheck frontier collect`: the finished runs of frontier workers into this data directory."""
+
+    name = "crawl"
+    skippable = False  # cheap, and idempotent: files already collected are kept
+
+    def __init__(self, data: DataDir, sources: list[Path]):
+        super().__init__(data)
+        self.sources = sources
+
+    def run(self, ctx: StepContext) -> None:
+        collect_runs(self.data, self.sources, ctx)

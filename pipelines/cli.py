@@ -159,9 +159,17 @@ def crawl(
     from_warc: list[Path] = typer.Option(None, "--from-warc", help="Replay these WARC files or folders (no network) into a new manifest; "
                                          "foreign WARCs (e.g. CC-NEWS) are filtered by the registry's domains and the topic."),
     paths: Optional[list[Path]] = typer.Argument(None, help="More WARC files or folders for --from-warc.", show_default=False),
+    frontier: Optional[str] = typer.Option(None, "--frontier", envvar="FRAMECHECK_FRONTIER", show_envvar=True,
+                                           help="Share the crawl's queue and seen-set with other workers through this Redis "
+                                                "(redis://host:port/db)."),
+    worker: Optional[str] = typer.Option(None, "--worker", envvar="FRAMECHECK_WORKER", show_envvar=True,
+                                         help="This worker's id on the frontier, unique per process (default: the host name); "
+                                              "it names the worker's WARC files and manifest."),
+    lease_ttl: float = typer.Option(30.0, "--lease-ttl", help="Seconds without a heartbeat after which a frontier worker "
+                                                             "counts as dead and its in-flight requests are re-queued."),
 ):
     """Crawl outlets into the WARC archive and a crawl manifest (or replay WARC files with --from-warc)."""
-    from crawlers import CrawlStep, ReplayStep
+    from crawlers import CrawlStep, ReplayStep, frontier_config
     from demo.server import DEMO_SITE, SiteServer
     from pipelines.kernel.registry import DEMO_REGISTRY, LIVE_REGISTRY, select_outlets
 
@@ -171,7 +179,10 @@ def crawl(
     warcs = list(from_warc or []) + list(paths or [])
     if paths and not from_warc:
         raise FrameCheckError(f"{paths[0]}: unexpected argument (WARC files to replay go after --from-warc)")
+    shared = frontier_config(frontier, worker, lease_ttl)
     if warcs:
+        if shared is not None:
+            raise FrameCheckError("--frontier: a replay (--from-warc) reads files, it has no frontier to share")
         run(ReplayStep(data, warcs, select_outlets(data, registry_file, outlet, camp)))
         return
     since_date, until_date = _parse_date(since, "since"), _parse_date(until, "until")
@@ -188,10 +199,52 @@ def crawl(
     with SiteServer(root) if root else nullcontext() as server:
         step = CrawlStep(data, chosen, registry_path, site_root=root, local_site=server.proxy_url if server else None,
                          since=since_date, until=until_date, max_pages=max_pages, overrides=overrides,
-                         http_cache=http_cache)
+                         http_cache=http_cache, frontier=shared)
         run(step, force=force)
     if not step.completed(None):  # stopped (Ctrl-C) before the end: the next crawl resumes it
         raise typer.Exit(130)
+
+
+frontier_app = typer.Typer(help="The shared crawl frontier on Redis: status, clear, and collecting the workers' runs.",
+                           no_args_is_help=True)
+app.add_typer(frontier_app, name="frontier")
+FRONTIER_URL = typer.Option(..., "--frontier", envvar="FRAMECHECK_FRONTIER", show_envvar=True,
+                            help="The Redis of the frontier (redis://host:port/db).")
+
+
+@frontier_app.command("status")
+def frontier_status(frontier: str = FRONTIER_URL):
+    """Requests queued and seen, pages archived, and each worker's heartbeat and requests in flight."""
+    from crawlers import connect_frontier, frontier_config
+
+    shared = connect_frontier(frontier_config(frontier, "status"))
+    try:
+        out.print(json.dumps(shared.status(), indent=1))
+    except Exception as exc:  # noqa: BLE001 — redis errors: one line
+        raise FrameCheckError(f"--frontier: {type(exc).__name__}: {exc}") from None
+
+
+@frontier_app.command("clear")
+def frontier_clear(frontier: str = FRONTIER_URL,
+                   yes: bool = typer.Option(False, "--yes", help="Really delete the frontier (queue, seen-set, marks).")):
+    """Delete the frontier's keys, so the next crawl on it starts discovery afresh (archives are untouched)."""
+    from crawlers import connect_frontier, frontier_config
+
+    if not yes:
+        raise FrameCheckError("frontier clear: pass --yes to delete the queue, the seen-set and the archived marks")
+    shared = connect_frontier(frontier_config(frontier, "clear"))
+    alive = [w for w, s in shared.status()["workers"].items() if s["alive"]]
+    if alive:
+        raise FrameCheckError(f"frontier clear: workers {', '.join(alive)} are crawling; stop them first")
+    out.print(f"frontier: deleted {shared.clear()} key(s)")
+
+
+@frontier_app.command("collect")
+def frontier_collect(sources: list[Path] = typer.Argument(..., help="Data directories of frontier workers.")):
+    """Copy the finished runs (manifests and their WARC files) of frontier workers into --data-dir."""
+    from crawlers import CollectStep
+
+    run(CollectStep(data_dir(), sources))
 
 
 @app.command("import-transcript")

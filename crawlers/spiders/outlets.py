@@ -31,6 +31,7 @@ from twisted.internet.error import ConnectionRefusedError as TxConnectionRefused
 from twisted.internet.error import DNSLookupError, TCPTimedOutError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
+from crawlers.frontier import ArchivedElsewhere, FrontierStopped
 from crawlers.middlewares import AlreadyFailed, RobotsDisallowed
 from pipelines.kernel.encoding import decode_html
 from pipelines.kernel.registry import Outlet
@@ -54,7 +55,7 @@ class OutletSpider(scrapy.Spider):
     name = "outlets"
 
     def __init__(self, outlets: list[Outlet], topic, archive, since: date | None = None, until: date | None = None,
-                 max_pages: int | None = None, progress=None, **kwargs):
+                 max_pages: int | None = None, progress=None, frontier=None, **kwargs):
         super().__init__(**kwargs)
         self.outlets = outlets
         self.topic = topic
@@ -62,6 +63,7 @@ class OutletSpider(scrapy.Spider):
         self.since, self.until = since, until
         self.max_pages = max_pages
         self.progress = progress
+        self.frontier = frontier  # the shared frontier (crawlers/frontier.py), or None
         self.article_requests = 0
 
     # --- hooks used by the middleware -------------------------------------------------
@@ -187,11 +189,18 @@ class OutletSpider(scrapy.Spider):
     # --- failures --------------------------------------------------------------------
 
     def on_error(self, failure):
+        try:
+            self._log_failure(failure)
+        finally:
+            if self.frontier is not None:
+                self.frontier.release(failure.request)  # its work is done (no outputs)
+
+    def _log_failure(self, failure):
         request = failure.request
-        if failure.check(HttpError, AlreadyFailed):
+        if failure.check(HttpError, AlreadyFailed, ArchivedElsewhere):
             return  # archived with its status as the skip reason / logged by an earlier session of this run
-        if self.archive.failure is not None:
-            return  # the archive cannot be written: the crawl is stopping; a resumed run fetches this again
+        if self.archive.failure is not None or failure.check(FrontierStopped):
+            return  # the archive or the frontier failed: the crawl is stopping; a resumed run fetches this again
         reason = failure_reason(failure)
         previous = self.archive.failed_before(request.url)
         if previous is not None and previous.skip_reason == reason:

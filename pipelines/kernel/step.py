@@ -121,6 +121,9 @@ class Step(ABC):
     # False for steps whose inputs are not all files (a live crawl, a Label Studio pull):
     # the runner then always runs them.
     skippable: ClassVar[bool] = True
+    # The data directory's lock file under state/. A crawler on a shared frontier takes its own
+    # (workers may share one data directory: their files are named by worker, never shared).
+    lock_file: str = ".lock"
 
     def __init__(self, data: DataDir):
         self.data = data
@@ -210,11 +213,11 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 @contextmanager
-def data_dir_lock(data: DataDir, step: str) -> Iterator[None]:
+def data_dir_lock(data: DataDir, step: str, lock_file: str = ".lock") -> Iterator[None]:
     """Hold the data directory's lock for one step. The lock is an flock on state/.lock, so it
     dies with its process: a killed run never leaves a stale lock behind."""
     data.state.mkdir(parents=True, exist_ok=True)
-    path = data.state / ".lock"
+    path = data.state / lock_file
     with path.open("a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -239,7 +242,7 @@ def run_step(step: Step, *, force: bool = False, progress: Progress | None = Non
     """Run one step: lock, remove the temp files a killed run left beside the step's outputs,
     skip if unchanged, run, count, log skips, mark done."""
     data = step.data
-    with data_dir_lock(data, step.name):
+    with data_dir_lock(data, step.name, step.lock_file):
         stale = remove_stale_temps(step.outputs())
         print_ = fingerprint(step.inputs(), step.params()) if step.skippable else None
         if print_ is not None and not force and is_unchanged(data, step.state_key(), print_, step.outputs()):
