@@ -100,7 +100,7 @@ def label_config(schema: LabelSchema, facts: tuple[Fact, ...] | list[Fact], revi
     review project the annotators' labels side by side (escaped too)."""
     left = [
         '  <View className="fc-left">',
-        f'    <HyperText name="header" value="{HEADER_VALUE}" inline="true" className="fc-header" />',
+        f'    <HyperText name="header" value="{HEADER_VALUE}" inline="true" />',
         '    <Text name="context_before" value="$context_before" className="fc-context" />',
         '    <Header value="Claim" size="4" />',
         '    <Text name="claim" value="$text" />',
@@ -110,7 +110,7 @@ def label_config(schema: LabelSchema, facts: tuple[Fact, ...] | list[Fact], revi
         left += _control(schema, field, facts)
     if review:
         left += ['    <Header value="What the annotators chose (read only)" size="5" />',
-                 f'    <HyperText name="annotations_so_far" value="{REVIEW_VALUE}" inline="true" className="fc-review" />']
+                 f'    <HyperText name="annotations_so_far" value="{REVIEW_VALUE}" inline="true" />']
     left.append("  </View>")
     right = ['  <View className="fc-right">']
     for field in (f for f in schema.fields if f.kind != "spans"):

@@ -26,10 +26,11 @@ def review_html(annotations: list[Annotation], schema: LabelSchema) -> str:
     """Each annotator's labels, one column each, one row per schema field: our template, every
     value escaped (a rationale is typed by an annotator, a cue span is crawled text)."""
     anns = sorted(annotations, key=lambda a: (a.created_at, a.annotation_id))
-    head = "".join(f"<th>annotator {n} <small>({escape(a.annotator[:8])})</small></th>" for n, a in enumerate(anns, 1))
+    head = "".join(f"<th>annotator {n} <small>({escape(a.annotator.rsplit('-', 1)[-1])})</small></th>"
+                   for n, a in enumerate(anns, 1))
     rows = [f"<tr><th>{escape(field.name)}</th>" + "".join(f"<td>{escape(_cell(a, field))}</td>" for a in anns) + "</tr>"
             for field in schema.fields]
-    return f'<table><tr><th></th>{head}</tr>{"".join(rows)}</table>'
+    return f'<div class="fc-review"><table><tr><th></th>{head}</tr>{"".join(rows)}</table></div>'
 
 
 def _reasons(data: DataDir) -> dict[str, str]:
