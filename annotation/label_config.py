@@ -29,7 +29,9 @@ _STYLE = (
     " .fc-right { flex: 1 1 54%; min-width: 0 }"
     " .fc-header { color: #444; font-size: 13px; line-height: 1.45 }"
     " .fc-header .fc-headline { font-weight: 600; font-size: 14px; color: #222 }"
-    " .fc-context { color: #666; font-size: 13px }"
+    " .fc-context, .fc-context * { color: #6b6b6b; font-size: 13px }"
+    " .fc-claim, .fc-claim * { font-size: 16px; font-weight: 500 }"
+    " .fc-claim { border-left: 3px solid #4a6fa5; margin: 2px 0 6px }"
     " .fc-review table { border-collapse: collapse; width: 100%; font-size: 13px }"
     " .fc-review td, .fc-review th { border: 1px solid #ddd; padding: 3px 6px; vertical-align: top; text-align: left }"
     " .fc-right .ant-select { width: 100% }"
@@ -101,10 +103,10 @@ def label_config(schema: LabelSchema, facts: tuple[Fact, ...] | list[Fact], revi
     left = [
         '  <View className="fc-left">',
         f'    <HyperText name="header" value="{HEADER_VALUE}" inline="true" />',
-        '    <Text name="context_before" value="$context_before" className="fc-context" />',
+        '    <View className="fc-context"><Text name="context_before" value="$context_before" /></View>',
         '    <Header value="Claim" size="4" />',
-        '    <Text name="claim" value="$text" />',
-        '    <Text name="context_after" value="$context_after" className="fc-context" />',
+        '    <View className="fc-claim"><Text name="claim" value="$text" /></View>',
+        '    <View className="fc-context"><Text name="context_after" value="$context_after" /></View>',
     ]
     for field in schema.fields_of_kind("spans"):  # marked on the claim, so beside it
         left += _control(schema, field, facts)

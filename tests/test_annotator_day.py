@@ -56,6 +56,16 @@ PLAN = {
 DECISION = Labels("misleading", "overstates", "surveillance_dystopia", "F02", "citizen score", "Reviewer: F02 and F43, misleading")
 
 
+# Our own words, as long as the miner's longest contexts.
+_LONG_BEFORE = ("The provincial notice, published after a year of consultation, lists which records courts, banks and "
+                "the tax office may share, and explains how a listed company can ask for an entry to be corrected. "
+                "Lawyers interviewed for this article said the rules were narrower than the headlines suggested, "
+                "and that most entries concern unpaid court judgments rather than everyday behaviour of any kind.")
+_LONG_AFTER = ("Officials deny that any such number exists, and point to the national catalogue that limits what may "
+               "be recorded. Critics answer that local pilots have gone further than the catalogue allows, and that "
+               "the difference is hard to see from the outside for the people who are listed.")
+
+
 @pytest.fixture
 def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("FRAMECHECK_SCREENSHOTS") or tmp_path / "screenshots")
@@ -224,6 +234,9 @@ def test_two_annotators_and_a_reviewer_in_chromium(live, tmp_path, shots):  # no
         pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
     url, key = live
     english = next(c for c in make_claims() if c.language == "en" and "<script>" not in c.text and c.camp == "western")
+    # as long as the longest contexts the miner gives (about 430 and 330 characters): the claim
+    # must stay in view with them
+    english = replace(english, context_before=_LONG_BEFORE, context_after=_LONG_AFTER)
     chinese = next(c for c in make_claims() if c.language.startswith("zh"))
     # the Chinese claim's predictions: three facts of the fact base, unlike the English one's
     chinese = replace(chinese, evidence_candidates=tuple(replace(e, fact_id=f) for e, f in
@@ -351,3 +364,33 @@ def _release_rows(tmp_path: Path, data: DataDir, annotations: list[Annotation]) 
     folder, _ = write_release(tables, definition, schema, tmp_path / "release" / definition.version, lambda *a: "card\n")
     return {row["claim_id"]: row for path in sorted((folder / "data" / "claims").glob("*.parquet"))
             for row in pq.read_table(path).to_pylist()}
+
+
+def test_push_lays_claims_out_over_annotator_projects(live, tmp_path):  # noqa: F811  (live: fixture)
+    """Three annotator projects, 40% overlap: every overlap claim in all three with the same
+    pre-annotations, every other claim in exactly one; a second push adds nothing; a pull
+    takes one snapshot per project."""
+    url, key = live
+    claims = make_claims()
+    root = tmp_path / "data"
+    write_claims_table(root, claims)
+    title = f"FrameCheck layout {uuid.uuid4().hex[:8]}"
+    for _ in range(2):
+        run_cli("annotate", "push", "--project", title, "--annotators", "3", "--overlap", "0.4", data_dir=root)
+    plan = ProjectLayout(title, 3, 0.4)
+    client = sdk(url, key)
+    ids = {p.title: p.id for p in client.projects.list()}
+    seen: dict[str, list] = {}
+    for project in plan.projects:
+        tasks = list(client.tasks.list(project=ids[project], fields="all"))
+        assert sorted(t.data["claim_id"] for t in tasks) == sorted(c.claim_id for c in claims if project in plan.projects_of(c.claim_id))
+        for task in tasks:
+            seen.setdefault(task.data["claim_id"], []).append(task.predictions[0].result)
+    assert sorted(seen) == sorted(c.claim_id for c in claims)
+    assert {len(r) for r in seen.values()} == {1, 3}, "these claims include overlap and single-project ones"
+    for claim in claims:
+        results = seen[claim.claim_id]
+        assert len(results) == (3 if plan.is_overlap(claim.claim_id) else 1)
+        assert all(r == results[0] for r in results)  # the same pre-annotations everywhere
+    run_cli("annotate", "pull", "--project", title, "--annotators", "3", data_dir=root)
+    assert len(list(DataDir(root).snapshots_dir.glob("*.json"))) == 3
