@@ -116,8 +116,11 @@ _LANGUAGES = {"en": "English", "zh": "Chinese"}
 
 def language_name(code: str) -> str:
     """en → English, zh-Hans → Chinese (zh-Hans); other codes as they are."""
-    name = _LANGUAGES.get(code.split("-")[0].lower())
-    return (name if name and code == code.split("-")[0] else f"{name} ({code})") if name else code
+    base = code.split("-")[0].lower()
+    name = _LANGUAGES.get(base)
+    if name is None:
+        return code
+    return name if code == base else f"{name} ({code})"
 
 
 def header_html(claim: Claim, outlet_name: str | None = None, headline: str | None = None) -> str:
@@ -157,14 +160,16 @@ def task_payload(claim: Claim, outlet_name: str | None = None, headline: str | N
 
 
 def article_heads(data: DataDir) -> dict[str, tuple[str, str]]:
-    """article id → (outlet name, headline), from the articles table when there is one."""
+    """article id → (outlet name, headline), from the tables of Article records there are
+    (articles, imported transcripts); only these two columns are read, not the texts."""
     import pyarrow.parquet as pq
 
-    path = data.table("articles")
-    if not path.exists():
-        return {}
-    rows = pq.read_table(path, columns=["article_id", "outlet_name", "title"]).to_pylist()
-    return {r["article_id"]: (r["outlet_name"] or "", r["title"] or "") for r in rows}
+    heads = {}
+    for path in (data.table("articles"), data.table("transcripts")):
+        if path.exists():
+            for row in pq.read_table(path, columns=["article_id", "outlet_name", "title"]).to_pylist():
+                heads[row["article_id"]] = (row["outlet_name"] or "", row["title"] or "")
+    return heads
 
 
 def claim_task(claim: Claim, heads: dict[str, tuple[str, str]]) -> dict:
@@ -334,7 +339,8 @@ def pull(data: DataDir, title: str, annotators: int | None = None, overlap: floa
         by_title = {p.title: p for p in client.projects.list()}
         missing = [t for t in plan.projects if t not in by_title]
         if missing:
-            raise FrameCheckError(f"Label Studio at {url}: no project titled {missing[0]!r} (push first)")
+            raise FrameCheckError(f"Label Studio at {url}: no project titled {missing[0]!r} "
+                                  "(push first; for one shared project, --annotators 1)")
         emails, identities = _users(client)
         titles = plan.projects + ([plan.review_project] if plan.review_project in by_title else [])
         snapshots = [pull_project(client, url, data, by_title[t], emails, identities) for t in titles]
