@@ -4,7 +4,7 @@ projects of their own label the same English and Chinese claim without seeing ea
 labels, each starting from the same pre-annotations; the evidence picker fits one 1440×900
 screen with the claim in view; a reviewer adjudicates from a blank form beside both annotators'
 labels; a pull brings the decision back and the release carries it as the gold label, marked
-adjudicated. Screenshots go to $FRAMECHECK_SCREENSHOTS (else the test's tmp folder); the
+adjudicated (`framecheck release build`). Screenshots go to $FRAMECHECK_SCREENSHOTS (else the test's tmp folder); the
 clicks of each full check-worthy annotation are counted and printed."""
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ def test_two_annotators_and_a_reviewer_in_chromium(live, tmp_path, shots):  # no
     assert agreement["annotators"] == 2 and agreement["annotations"] == 4
 
     # the release: the reviewer's decision is the English claim's gold label, marked adjudicated
-    rows = _release_rows(tmp_path, data, table)
+    rows = _release_rows(root, tmp_path / "release" / "0.1.0")
     en_row, zh_row = rows[english.claim_id], rows[chinese.claim_id]
     names = load_schema().class_names("verdict")
     assert names[en_row["verdict"]] == DECISION.verdict and en_row["adjudicated"] is True
@@ -346,23 +346,10 @@ def test_two_annotators_and_a_reviewer_in_chromium(live, tmp_path, shots):  # no
     assert len(list(shots.glob("*.png"))) >= 9
 
 
-def _release_rows(tmp_path: Path, data: DataDir, annotations: list[Annotation]) -> dict[str, dict]:
-    """Build the release from the pulled annotations table (build_tables + write_release, the
-    release stage's core; the baselines need more than two claims) and read its claims back."""
-    from annotation import gold_labels
-    from pipelines.kernel.facts import load_facts as facts
-    from pipelines.kernel.records import Claim
-    from pipelines.kernel.releases import load_definition
-    from pipelines.release.tables import build_tables, write_release
-
-    schema = load_schema()
-    claims = read_records(data.table("claims"), Claim)
-    articles = read_records(data.table("articles"), Article)
-    definition = replace(load_definition(), ood_outlets=())
-    tables = build_tables(definition, schema, articles, claims, gold_labels(annotations, schema), facts(),
-                          {c.outlet_id: True for c in claims})
-    folder, _ = write_release(tables, definition, schema, tmp_path / "release" / definition.version, lambda *a: "card\n")
-    return {row["claim_id"]: row for path in sorted((folder / "data" / "claims").glob("*.parquet"))
+def _release_rows(root: Path, out: Path) -> dict[str, dict]:
+    """`framecheck release build` on the pulled annotations, and its claims read back."""
+    run_cli("release", "build", "--out", out, data_dir=root)
+    return {row["claim_id"]: row for path in sorted((out / "data" / "claims").glob("*.parquet"))
             for row in pq.read_table(path).to_pylist()}
 
 
