@@ -185,6 +185,8 @@ def _label(session: Session, claim, labels: Labels, predicted: list[str], shots:
                  page.get_by_test_id("bottombar-submit-button")):
         assert _in_view(page, what), f"{name}: {what} is off the 1440×900 screen"
     assert page.evaluate("() => document.scrollingElement.scrollHeight") <= VIEWPORT["height"]
+    form = page.evaluate("() => [document.querySelector('.fc-left').scrollHeight, document.querySelector('.fc-right').scrollHeight]")
+    print(f"{name}: claim column {form[0]} px, form column {form[1]} px (screen {VIEWPORT['height']} px)")
     choose("verdict", labels.verdict)
     choose("distortion", labels.distortion)
     session.click(page.locator(f"input[name='{labels.frame}']").first)
