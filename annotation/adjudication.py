@@ -44,6 +44,9 @@ def adjudicate(annotations: list[Annotation], threshold: float = LOW_CONFIDENCE,
     differ on a single field of the schema."""
     schema = schema or load_schema()
     gold = gold_labels(annotations, schema)
+    # a claim a reviewer has decided leaves the queue; the rest is judged on the annotators' votes
+    decided = {a.claim_id for a in annotations if a.adjudication}
+    annotations = [a for a in annotations if not a.adjudication]
     single = schema.fields_of_kind("single")
     # a conditional field only counts where the annotator met its condition (verdicts of
     # annotators who judged the claim check-worthy)
@@ -53,6 +56,8 @@ def adjudicate(annotations: list[Annotation], threshold: float = LOW_CONFIDENCE,
         per_claim.setdefault(ann.claim_id, set()).add(ann.annotator)
     queue = []
     for claim_id, labels in sorted(gold.items()):
+        if claim_id in decided:
+            continue
         reasons = []
         if labels["annotator_count"] >= 2 and labels["agreement"] < 1.0:
             reasons.append("annotators_disagree")

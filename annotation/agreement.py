@@ -127,6 +127,7 @@ def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] 
                      schema: LabelSchema | None = None) -> dict:
     """Overall figures, kappa per pair, and (given claim metadata) alpha by language and camp."""
     schema = schema or load_schema()
+    annotations = [a for a in annotations if not a.adjudication]  # a reviewer's decision is the gold, not a rating
     single, _sets = _rated_fields(schema)
     report = {
         "annotators": len({a.annotator for a in annotations}),

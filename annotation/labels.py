@@ -12,13 +12,18 @@ import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from pipelines.kernel.facts import load_facts
 from pipelines.kernel.io import FrameCheckError
 from pipelines.kernel.label_schema import LabelSchema, load_schema
 from pipelines.kernel.privacy import pseudonym
 from pipelines.kernel.records import Annotation, CueSpan, LabelValue
 
-# The Label Studio result type of each field kind (the control label_config generates for it).
-RESULT_TYPES = {"single": "choices", "multi": "choices", "evidence": "choices", "spans": "labels", "text": "textarea"}
+# The Label Studio result types of each field kind: the control label_config generates for it
+# first (the evidence picker is a Taxonomy; exports made with the earlier Choices list still read).
+RESULT_TYPES = {"single": ("choices",), "multi": ("choices",), "evidence": ("taxonomy", "choices"), "spans": ("labels",),
+                "text": ("textarea",)}
+# Task data of the review project (annotation/review.py): its annotations are adjudications.
+ROLE_KEY, REVIEW_ROLE = "task_role", "review"
 
 
 def _identity(completed_by) -> object:
@@ -37,20 +42,29 @@ def parse_result(result: list[dict], schema: LabelSchema, where: str = "result")
         kind = kinds.get(name)
         if kind is None:
             continue  # not a field of the schema (any more)
-        if item.get("type") != RESULT_TYPES[kind]:
+        if item.get("type") not in RESULT_TYPES[kind]:
             raise FrameCheckError(f"{where}[{name}]: a {item.get('type')!r} result, but {name} is a {kind} field "
-                                  f"(expected {RESULT_TYPES[kind]!r}); is the export from this label schema?")
+                                  f"(expected {' or '.join(map(repr, RESULT_TYPES[kind]))}); is the export from this label schema?")
         if kind == "spans":
             for label in value.get("labels", []):
                 cues.append(CueSpan(int(value["start"]), int(value["end"]), label, value.get("text", "")))
         elif kind == "text":
             text = " ".join(value.get("text", []))
             values[name] = (text,) if text else ()
+        elif item.get("type") == "taxonomy":  # (category, fact id) paths: the fact id is the leaf
+            values[name] = tuple(path[-1] for path in value.get("taxonomy", []) if path)
         else:
             chosen = tuple(value.get("choices", []))
             values[name] = chosen[:1] if kind == "single" else chosen
     labels = tuple(LabelValue(f.name, values[f.name]) for f in schema.fields if values.get(f.name))
     return labels, tuple(sorted(cues, key=lambda c: (c.start, c.end, c.label)))
+
+
+def evidence_result(name: str, fact_ids: list[str]) -> dict:
+    """Fact ids as the evidence picker (a Taxonomy) stores them: (category, fact id) paths."""
+    category = {f.fact_id: f.category for f in load_facts()}
+    return {"from_name": name, "to_name": "claim", "type": "taxonomy",
+            "value": {"taxonomy": [[category.get(fid, "unknown"), fid] for fid in fact_ids]}}
 
 
 def to_result(ann: Annotation, schema: LabelSchema, to_name: str = "claim") -> list[dict]:
@@ -60,6 +74,8 @@ def to_result(ann: Annotation, schema: LabelSchema, to_name: str = "claim") -> l
         values = list(ann.values(field.name))
         if field.kind == "text" and values:
             result.append({"from_name": field.name, "to_name": to_name, "type": "textarea", "value": {"text": values}})
+        elif field.kind == "evidence" and values:
+            result.append({**evidence_result(field.name, values), "to_name": to_name})
         elif field.kind != "spans" and values:
             result.append({"from_name": field.name, "to_name": to_name, "type": "choices", "value": {"choices": values}})
     for span in ann.cues:
@@ -84,6 +100,7 @@ def parse_export(path: Path, schema: LabelSchema | None = None) -> list[Annotati
     annotations = []
     for t, task in enumerate(tasks):
         claim_id = (task.get("data") or {}).get("claim_id")
+        adjudication = (task.get("data") or {}).get(ROLE_KEY) == REVIEW_ROLE
         if not claim_id:
             raise FrameCheckError(f"{path}: task #{t} (id {task.get('id')}) has no data.claim_id")
         for a, ann in enumerate(task.get("annotations") or []):
@@ -99,6 +116,7 @@ def parse_export(path: Path, schema: LabelSchema | None = None) -> list[Annotati
                     cues=cues,
                     created_at=str(ann.get("created_at", "")),
                     source_file=path.name,
+                    adjudication=adjudication,
                 )
             )
     return annotations
@@ -169,10 +187,31 @@ def _single_gold(schema: LabelSchema, by_claim: dict[str, list[Annotation]]) -> 
 
 
 def gold_labels(annotations: list[Annotation], schema: LabelSchema | None = None) -> dict[str, dict]:
-    """Per claim, a gold value for every field of the schema: majority vote for single fields,
-    for set fields what at least half of the annotators chose, and the spans and text of the
-    first annotator who agrees with the gold judgement."""
+    """Per claim, a gold value for every field of the schema and its provenance (the fields of
+    records.GoldProvenance). A reviewer's decision (an adjudication, the newest one) is the gold
+    of its claim; elsewhere the annotators' majority: majority vote for single fields, for set
+    fields what at least half of the annotators chose, and the spans and text of the first
+    annotator who agrees with the gold judgement. `annotator_count` and `agreement` always
+    describe the annotators, never the reviewer."""
     schema = schema or load_schema()
+    gold = majority_gold([a for a in annotations if not a.adjudication], schema)
+    decisions = {a.claim_id: a for a in sorted((a for a in annotations if a.adjudication),
+                                               key=lambda a: (a.created_at, a.annotation_id))}
+    for claim_id, decision in decisions.items():
+        votes = gold.get(claim_id, {"annotator_count": 0, "agreement": 0.0, "cues": ()})
+        labels = {}
+        for field in (f for f in schema.fields if f.kind != "spans"):
+            if field.is_set:
+                labels[field.name] = tuple(sorted(decision.values(field.name)))
+            else:
+                labels[field.name] = decision.value(field.name) or ("" if field.kind == "text" else None)
+        gold[claim_id] = {**labels, "annotator_count": votes["annotator_count"], "agreement": votes["agreement"],
+                          "adjudicated": True, "cues": decision.cues or votes["cues"]}
+    return gold
+
+
+def majority_gold(annotations: list[Annotation], schema: LabelSchema) -> dict[str, dict]:
+    """The annotators' gold labels (see gold_labels), claim by claim."""
     by_claim: dict[str, list[Annotation]] = defaultdict(list)
     for ann in sorted(annotations, key=lambda a: (a.claim_id, a.created_at, a.annotation_id)):
         by_claim[ann.claim_id].append(ann)
@@ -195,6 +234,6 @@ def gold_labels(annotations: list[Annotation], schema: LabelSchema | None = None
             elif field.kind == "text":
                 labels[field.name] = next((a.value(field.name) for a in deciding if a.value(field.name)), "")
         gold[claim_id] = {**{f.name: labels[f.name] for f in schema.fields if f.kind != "spans"},
-                          "annotator_count": len(anns), "agreement": round(agreement, 4),
+                          "annotator_count": len(anns), "agreement": round(agreement, 4), "adjudicated": False,
                           "cues": next((a.cues for a in agreeing if a.cues), ())}  # the spans fields' (Annotation.cues)
     return gold

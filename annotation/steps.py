@@ -74,12 +74,13 @@ class PushStep(Step):
     name = "annotate push"
     skippable = False  # the server's state is an input the runner cannot fingerprint
 
-    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT, limit: int | None = None):
+    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT, limit: int | None = None,
+                 annotators: int | None = None, overlap: float | None = None):
         super().__init__(data)
-        self.project, self.limit = project, limit
+        self.project, self.limit, self.annotators, self.overlap = project, limit, annotators, overlap
 
     def run(self, ctx: StepContext) -> None:
-        ctx.absorb(push(self.data, self.project, self.limit))
+        ctx.absorb(push(self.data, self.project, self.limit, self.annotators, self.overlap))
 
 
 class PullStep(Step):
@@ -88,12 +89,12 @@ class PullStep(Step):
     name = "annotate pull"
     skippable = False
 
-    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT):
+    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT, annotators: int | None = None):
         super().__init__(data)
-        self.project = project
+        self.project, self.annotators = project, annotators
 
     def run(self, ctx: StepContext) -> None:
-        ctx.absorb(pull(self.data, self.project))
+        ctx.absorb(pull(self.data, self.project, self.annotators))
 
 
 class AgreementStep(Step):
@@ -136,9 +137,9 @@ class AdjudicateStep(Step):
 
     name = "adjudicate"
 
-    def __init__(self, data: DataDir, threshold: float = 0.7, push_review: bool = False):
+    def __init__(self, data: DataDir, threshold: float = 0.7, push_review: bool = False, project: str = DEFAULT_PROJECT):
         super().__init__(data)
-        self.threshold, self.push_review = threshold, push_review
+        self.threshold, self.push_review, self.project = threshold, push_review, project
         self.skippable = not push_review
 
     def inputs(self) -> list[Path]:
@@ -168,4 +169,4 @@ class AdjudicateStep(Step):
         ctx.wrote(self.target)
         ctx.note(f"{len(queue)} of {len(gold)} claims need review")
         if self.push_review:
-            ctx.note(push_review_queue(self.data, [q.claim_id for q in queue]))
+            ctx.note(push_review_queue(self.data, [q.claim_id for q in queue], self.project))

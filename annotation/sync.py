@@ -1,11 +1,13 @@
 """Sync with a Label Studio server through label-studio-sdk 2.x.
 
-push: create or update the project (config + guidelines) and import claims not yet
-present as tasks with predictions, so a claim is one task however often it is pushed.
+push: create or update the projects of the layout (annotation/layout.py: one project per
+annotator, the overlap claims in each; config + guidelines) and import claims not yet
+present as tasks with predictions, so a claim is one task per project however often it is pushed.
 The config and every prediction are validated with the SDK's LabelInterface first, so
 an invalid one stops the push before anything reaches the server.
-pull: export every task into a new timestamped snapshot (append-only, annotators
-pseudonymized), then rebuild the annotations table from all snapshots.
+pull: export every task of every project of the layout (and of the review project) into a
+new timestamped snapshot each (append-only, annotators pseudonymized), then rebuild the
+annotations table from all snapshots, merged by claim id.
 URL and token come from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY only."""
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from annotation.label_config import label_config
+from annotation.labels import evidence_result
+from annotation.layout import layout
 from annotation.store import all_annotations, new_snapshot_path, sources
 from pipelines.kernel.config import ANNOTATION_DIR
 from pipelines.kernel.facts import load_facts
@@ -81,12 +87,14 @@ def _connect():
 
 
 def guidelines_html() -> str:
-    """The guidelines as preformatted text (our own file, escaped anyway)."""
-    from html import escape
+    """annotation/GUIDELINES.md as HTML, shown by Label Studio as the project's instructions
+    (it renders expert_instruction as HTML and strips style attributes, so plain HTML that
+    wraps by itself). Our own file; raw HTML inside it is escaped all the same (html=False)."""
+    from markdown_it import MarkdownIt
 
     path = ANNOTATION_DIR / "GUIDELINES.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "See annotation/GUIDELINES.md in the FrameCheck repository."
-    return f"<pre style='white-space: pre-wrap'>{escape(text)}</pre>"
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
 def find_or_create_project(client, title: str, config: str) -> tuple[int, bool]:
@@ -103,8 +111,34 @@ def _score(value: float) -> float:
     return round(float(value), 4)  # float32 from Parquet: 0.8 → 0.800000011920929 otherwise
 
 
-def task_payload(claim: Claim, outlet_name: str | None = None) -> dict:
-    """Task data: all plain strings, shown through <Text> tags (never rendered as HTML)."""
+_LANGUAGES = {"en": "English", "zh": "Chinese"}
+
+
+def language_name(code: str) -> str:
+    """en → English, zh-Hans → Chinese (zh-Hans); other codes as they are."""
+    base = code.split("-")[0].lower()
+    name = _LANGUAGES.get(base)
+    if name is None:
+        return code
+    return name if code == base else f"{name} ({code})"
+
+
+def header_html(claim: Claim, outlet_name: str | None = None, headline: str | None = None) -> str:
+    """The task header, our template: outlet and camp, headline, date, language and a link to the
+    source that opens in a new tab. Every field is crawled or derived from crawled data, so every
+    one is escaped; the link is made only for an http(s) URL."""
+    url = claim.url or ""
+    link = (f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{escape(url)}</a>'
+            if urlsplit(url).scheme in ("http", "https") else escape(url))
+    parts = [f"<b>{escape(outlet_name or claim.outlet_id)}</b>", f"{escape(claim.camp)} camp",
+             escape(claim.published or "undated"), escape(language_name(claim.language))]
+    title = f'<div class="fc-headline">{escape(headline)}</div>' if headline else ""
+    return f'<div class="fc-header"><div>{" · ".join(parts)}</div>{title}<div>{link}</div></div>'
+
+
+def task_payload(claim: Claim, outlet_name: str | None = None, headline: str | None = None) -> dict:
+    """Task data: plain strings, shown through <Text> tags (never rendered as HTML), and the
+    header, our own escaped template (header_html)."""
     meta = " · ".join(x for x in (outlet_name or claim.outlet_id, claim.camp, claim.language, claim.published or "undated", claim.url) if x)
     return {
         "claim_id": claim.claim_id,
@@ -113,13 +147,34 @@ def task_payload(claim: Claim, outlet_name: str | None = None) -> dict:
         "context_before": claim.context_before,
         "context_after": claim.context_after,
         "meta": meta,
+        "header_html": header_html(claim, outlet_name, headline),
+        "headline": headline or "",
         "outlet": claim.outlet_id,
+        "outlet_name": outlet_name or claim.outlet_id,
         "camp": claim.camp,
         "language": claim.language,
         "published": claim.published or "",
         "url": claim.url,
         "checkworthiness": _score(claim.checkworthiness),
     }
+
+
+def article_heads(data: DataDir) -> dict[str, tuple[str, str]]:
+    """article id → (outlet name, headline), from the tables of Article records there are
+    (articles, imported transcripts); only these two columns are read, not the texts."""
+    import pyarrow.parquet as pq
+
+    heads = {}
+    for path in (data.table("articles"), data.table("transcripts")):
+        if path.exists():
+            for row in pq.read_table(path, columns=["article_id", "outlet_name", "title"]).to_pylist():
+                heads[row["article_id"]] = (row["outlet_name"] or "", row["title"] or "")
+    return heads
+
+
+def claim_task(claim: Claim, heads: dict[str, tuple[str, str]]) -> dict:
+    outlet_name, headline = heads.get(claim.article_id, ("", ""))
+    return task_payload(claim, outlet_name or None, headline or None)
 
 
 def prediction(claim: Claim, schema: LabelSchema | None = None) -> dict:
@@ -134,7 +189,7 @@ def prediction(claim: Claim, schema: LabelSchema | None = None) -> dict:
                            "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]}})
     top = [c.fact_id for c in claim.evidence_candidates[:EVIDENCE_PREDICTIONS]]
     for field in schema.fields_of_kind("evidence") if top else ():
-        result.append({"from_name": field.name, "to_name": "claim", "type": "choices", "value": {"choices": top}})
+        result.append(evidence_result(field.name, top))
     return {"model_version": MODEL_VERSION, "score": _score(claim.checkworthiness), "result": result}
 
 
@@ -163,30 +218,46 @@ def existing_claim_ids(client, project_id: int) -> set[str]:
     return {(task.data or {}).get("claim_id") for task in client.tasks.list(project=project_id, fields="task_only", page_size=500)}
 
 
-def push(data: DataDir, title: str, limit: int | None = None) -> StageSummary:
+def push(data: DataDir, title: str, limit: int | None = None, annotators: int | None = None,
+         overlap: float | None = None) -> StageSummary:
+    """Claims → tasks in every project of the layout (annotation/layout.py): each annotator's
+    project gets the overlap claims and its share of the rest, all with the same predictions."""
     claims = read_records(data.table("claims"), Claim)
     schema = load_schema()
     config = label_config(schema, load_facts())
     check_predictions(label_interface(config), claims, schema)  # before anything reaches the server
+    plan = layout(title, annotators, overlap)
+    heads = article_heads(data)
     client, url = _connect()
+    summary = StageSummary("annotate push", records_in=len(claims))
+    ordered = annotation_order(data, claims, summary)
     with _api(url, f"push to project {title!r}"):
-        project_id, created = find_or_create_project(client, title, config)
-        present = existing_claim_ids(client, project_id)
-        summary = StageSummary("annotate push", records_in=len(claims))
-        new = [c for c in claims if c.claim_id not in present]
-        summary.skip("already_a_task", len(claims) - len(new))
-        new = annotation_order(data, new, summary)
-        if limit is not None:
-            summary.skip("over_limit", max(len(new) - limit, 0))
-            new = new[:limit]
-        for start in range(0, len(new), BATCH):
-            batch = new[start : start + BATCH]
-            client.projects.import_tasks(project_id, request=[{"data": task_payload(c), "predictions": [prediction(c, schema)]} for c in batch],
-                                         return_task_ids=True)
-            summary.records_out += len(batch)
-    summary.outputs.append(f"{url}/projects/{project_id}")
-    summary.notes.append(("created" if created else "updated") + f" project {project_id} ({title!r})")
+        for project_title in plan.projects:
+            push_project(client, url, project_title, config, [c for c in ordered if project_title in plan.projects_of(c.claim_id)],
+                         heads, schema, limit, summary)
+    if plan.annotators > 1:
+        shared = sum(1 for c in claims if plan.is_overlap(c.claim_id))
+        summary.notes.append(f"{shared} of {len(claims)} claims in all {plan.annotators} annotator projects (overlap {plan.overlap:g})")
     return summary
+
+
+def push_project(client, url: str, title: str, config: str, claims: list[Claim], heads: dict, schema: LabelSchema,
+                 limit: int | None, summary: StageSummary) -> None:
+    """One project: created or updated, and the claims not yet in it imported as tasks."""
+    project_id, created = find_or_create_project(client, title, config)
+    present = existing_claim_ids(client, project_id)
+    new = [c for c in claims if c.claim_id not in present]
+    summary.skip("already_a_task", len(claims) - len(new))
+    if limit is not None:
+        summary.skip("over_limit", max(len(new) - limit, 0))
+        new = new[:limit]
+    for start in range(0, len(new), BATCH):
+        batch = new[start : start + BATCH]
+        client.projects.import_tasks(project_id, request=[{"data": claim_task(c, heads), "predictions": [prediction(c, schema)]}
+                                                          for c in batch], return_task_ids=True)
+        summary.records_out += len(batch)
+    summary.outputs.append(f"{url}/projects/{project_id}")
+    summary.notes.append(("created" if created else "updated") + f" project {project_id} ({title!r}): {len(new)} new tasks")
 
 
 def latest_baseline_model(data: DataDir, task: str | None = None) -> Path | None:
@@ -259,14 +330,30 @@ def _users(client) -> tuple[dict[int, str], set[str]]:
     return emails, identities
 
 
-def pull(data: DataDir, title: str) -> StageSummary:
+def pull(data: DataDir, title: str, annotators: int | None = None, overlap: float | None = None) -> StageSummary:
+    """Every annotator project of the layout, and the review project once there is one, each into
+    a snapshot of its own; the annotations table is rebuilt from all of them (merged by claim id)."""
+    plan = layout(title, annotators, overlap)
     client, url = _connect()
     with _api(url, f"export of project {title!r}"):
-        project = next((p for p in client.projects.list() if p.title == title), None)
-        if project is None:
-            raise FrameCheckError(f"Label Studio at {url}: no project titled {title!r} (push first)")
+        by_title = {p.title: p for p in client.projects.list()}
+        missing = [t for t in plan.projects if t not in by_title]
+        if missing:
+            raise FrameCheckError(f"Label Studio at {url}: no project titled {missing[0]!r} "
+                                  "(push first; for one shared project, --annotators 1)")
         emails, identities = _users(client)
-        raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True))
+        titles = plan.projects + ([plan.review_project] if plan.review_project in by_title else [])
+        snapshots = [pull_project(client, url, data, by_title[t], emails, identities) for t in titles]
+    summary = rebuild_annotations(data)
+    summary.stage = "annotate pull"
+    summary.outputs[:0] = [str(s) for s in snapshots]
+    return summary
+
+
+def pull_project(client, url: str, data: DataDir, project, emails: dict[int, str], identities: set[str]) -> Path:
+    """One project's tasks → a new snapshot (annotators pseudonymized before anything is written)."""
+    title = project.title
+    raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True))
     try:
         tasks = json.loads(raw)
     except ValueError as exc:
@@ -276,10 +363,7 @@ def pull(data: DataDir, title: str) -> StageSummary:
     snapshot = new_snapshot_path(data, url, project.id)
     with snapshot.open("x", encoding="utf-8") as fh:
         json.dump(tasks, fh, ensure_ascii=False, indent=1)
-    summary = rebuild_annotations(data)
-    summary.stage = "annotate pull"
-    summary.outputs.insert(0, str(snapshot))
-    return summary
+    return snapshot
 
 
 def rebuild_annotations(data: DataDir) -> StageSummary:

@@ -6,7 +6,7 @@ absent, an error under CI=true, see bench/shared_data.py):
 - en: bench/devsets/claims_en_dev.jsonl, 7 whole documents of en-scs-texts;
 - zh: bench/devsets/claims_zh_dev.jsonl, whole stories of cctv-xwlb (when the file exists).
 Every sentence of a dev document is labelled: target (a checkable claim about the SCS) or
-not (annotation/GUIDELINES.md section 7).
+not (annotation/GUIDELINES.md section 8).
 
 Each miner mines each dev document's whole text, as the claims stage does (`mine_text` with
 the document's title deciding whether it is about the SCS, as `mine_articles` does), in its

@@ -351,21 +351,27 @@ def annotate_import(exports: list[Path] = typer.Argument(..., help="Label Studio
     run(ImportAnnotationsStep(data_dir(), exports), force)
 
 
+ANNOTATORS_HELP = "Annotator projects (default: annotation/projects.yaml; 1 = one shared project named PROJECT)."
+
+
 @annotate_app.command("push")
-def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title."),
-                  limit: Optional[int] = typer.Option(None, help="Push at most this many new tasks.")):
-    """Create or update the Label Studio project and import claims as tasks (idempotent)."""
+def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title (the annotator projects are named after it)."),
+                  limit: Optional[int] = typer.Option(None, help="Push at most this many new tasks per project."),
+                  annotators: Optional[int] = typer.Option(None, help=ANNOTATORS_HELP),
+                  overlap: Optional[float] = typer.Option(None, help="Share of claims every annotator labels (default: annotation/projects.yaml).")):
+    """Create or update one Label Studio project per annotator and import claims as tasks (idempotent)."""
     from annotation import PushStep
 
-    run(PushStep(data_dir(), project, limit))
+    run(PushStep(data_dir(), project, limit, annotators, overlap))
 
 
 @annotate_app.command("pull")
-def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title.")):
-    """Export annotations into an append-only snapshot store, then the annotations table."""
+def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title (the annotator projects are named after it)."),
+                  annotators: Optional[int] = typer.Option(None, help=ANNOTATORS_HELP)):
+    """Export every annotator project (and the review project) into append-only snapshots, then the annotations table."""
     from annotation import PullStep
 
-    run(PullStep(data_dir(), project))
+    run(PullStep(data_dir(), project, annotators))
 
 
 @annotate_app.command("agreement")
@@ -394,11 +400,12 @@ def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print
 @annotate_app.command("adjudicate")
 def annotate_adjudicate(threshold: float = typer.Option(0.7, help="Dawid–Skene confidence below this goes to review."),
                         push_review: bool = typer.Option(False, help="Also push the review queue to Label Studio."),
+                        project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title (the review project is '<PROJECT> — review')."),
                         force: bool = typer.Option(False, help=FORCE_HELP)):
     """Gold labels by majority vote and Dawid–Skene; write (and optionally push) the review queue."""
     from annotation import AdjudicateStep
 
-    run(AdjudicateStep(data_dir(), threshold, push_review), force)
+    run(AdjudicateStep(data_dir(), threshold, push_review, project), force)
 
 
 # --- release / baselines / report ------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from annotation.labels import evidence_result
 from pipelines.kernel.io import DataDir, write_records
 from pipelines.kernel.records import (
     Claim,
@@ -124,7 +125,7 @@ def labels_result(checkworthy: str, verdict: str | None = None, distortion: str 
     if distortion:
         result.append(choices("distortion", distortion))
     if evidence:
-        result.append(choices("evidence", *evidence))
+        result.append(evidence_result("evidence", list(evidence)))
     if frames:
         result.append(choices("frames", *frames))
     if rationale:

@@ -53,8 +53,10 @@ def test_config_validates_with_label_interface(config, interface):
     from label_studio_sdk.label_interface import LabelInterface
 
     LabelInterface(config).validate()  # raises when invalid
-    assert [c.name for c in interface.controls] == [f.name for f in load_schema().fields]
-    assert [o.name for o in interface.objects] == ["meta", "context_before", "claim", "context_after"]
+    assert sorted(c.name for c in interface.controls) == sorted(f.name for f in load_schema().fields)
+    assert [o.name for o in interface.objects] == ["header", "context_before", "claim", "context_after"]
+    review = sync.label_interface(generated_label_config(review=True))
+    assert [o.name for o in review.objects] == ["header", "context_before", "claim", "context_after", "annotations_so_far"]
 
 
 def test_committed_label_config_is_current(config):
@@ -69,22 +71,60 @@ def test_write_label_config_writes_the_generated_text(tmp_path, config):
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
-def test_every_text_goes_through_plain_text_tags(config):
+def test_every_crawled_text_goes_through_plain_text_tags(config):
     tags = _tags(config)
-    assert not [t.tag for t in tags if t.tag in _HTML_TAGS], "no HTML-rendering object tags"
     objects = [t for t in tags if t.get("value", "").startswith("$")]
-    assert {t.tag for t in objects} == {"Text"}
-    assert {t.get("value") for t in objects} == {"$meta", "$context_before", "$text", "$context_after"}
-    assert not any(t.get("valueType") or t.get("html") for t in objects)
+    plain = {t.get("value") for t in objects if t.tag == "Text"}
+    assert plain == {"$context_before", "$text", "$context_after"}
+    assert not any(t.get("valueType") or t.get("html") for t in objects if t.tag == "Text")
+    # the one HTML object shows our header template (every field in it escaped: see below)
+    html = [(t.tag, t.get("value")) for t in tags if t.tag in _HTML_TAGS]
+    assert html == [("HyperText", "$header_html")]
+    review = [(t.tag, t.get("value")) for t in _tags(generated_label_config(review=True)) if t.tag in _HTML_TAGS]
+    assert review == [("HyperText", "$header_html"), ("HyperText", "$review_html")]
 
 
-def test_evidence_shows_statement_and_stores_fact_id(config):
+def test_header_escapes_every_crawled_field_and_links_safely():
+    from dataclasses import replace
+
+    claim = make_claims()[0]
+    nasty = replace(claim, outlet_id="<b>x</b>", camp="west<img src=x onerror=alert(1)>", published='2019"><script>',
+                    language="en", url='https://news.example.com/a?q="><script>alert(1)</script>')
+    header = sync.header_html(nasty, outlet_name="Daily <script>alert(2)</script>", headline="Headline <i onmouseover=x>&")
+    assert "<script" not in header and "<img" not in header and "<i " not in header and "<b>x</b>" not in header
+    assert "Daily &lt;script&gt;alert(2)&lt;/script&gt;" in header and "Headline &lt;i onmouseover=x&gt;&amp;" in header
+    link = re.search(r"<a [^>]*>", header).group(0)
+    assert 'target="_blank"' in link and 'rel="noopener noreferrer"' in link
+    assert 'href="https://news.example.com/a?q=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in link
+    # only http(s) becomes a link: a javascript: URL stays escaped text
+    js = sync.header_html(replace(claim, url="javascript:alert(1)"))
+    assert "<a " not in js and "javascript:alert(1)" in js
+    assert "English" in header and "Chinese (zh-Hans)" in sync.header_html(replace(claim, language="zh-Hans"))
+
+
+def test_guidelines_are_html_rendered_from_the_markdown():
+    page = sync.guidelines_html()
+    assert page.startswith("<h1>FrameCheck annotation guidelines</h1>")
+    assert "<h2>" in page and "<table>" in page and "<pre" not in page and "style=" not in page
+    assert "## " not in page  # no raw Markdown left
+
+
+def test_evidence_picker_lists_short_titles_by_category_and_stores_fact_ids(config):
+    from annotation.label_config import category_title
+
     facts = load_facts()
-    evidence = next(t for t in _tags(config) if t.tag == "Choices" and t.get("name") == "evidence")
-    choices = evidence.findall("Choice")
-    assert [c.get("alias") for c in choices] == [f.fact_id for f in facts]
-    for choice, fact in zip(choices, facts):
-        assert fact.statement_en in choice.get("value") and fact.statement_zh in choice.get("value")
+    picker = next(t for t in _tags(config) if t.tag == "Taxonomy" and t.get("name") == "evidence")
+    assert picker.get("leafsOnly") == "true"
+    categories = picker.findall("Choice")
+    assert {c.get("alias") for c in categories} == {f.category for f in facts}
+    for category in categories:
+        assert category.get("value") == category_title(category.get("alias"))
+        for leaf in category.findall("Choice"):
+            fact = next(f for f in facts if f.fact_id == leaf.get("alias"))
+            assert fact.category == category.get("alias")
+            assert leaf.get("value") == f"{fact.fact_id} · {fact.title}" and len(fact.title) <= 72
+            assert fact.statement_en in leaf.get("hint") and fact.statement_zh in leaf.get("hint")  # on demand
+    assert sorted(leaf.get("alias") for c in categories for leaf in c.findall("Choice")) == sorted(f.fact_id for f in facts)
 
 
 def test_hotkeys_come_from_the_schema(config):
@@ -100,12 +140,17 @@ def test_hotkeys_come_from_the_schema(config):
 
 
 def test_verdict_distortion_evidence_show_only_for_checkworthy_claims(config):
-    by_name = {t.get("name"): t for t in _tags(config) if t.tag in ("Choices", "Labels", "TextArea")}
+    by_name = {t.get("name"): t for t in _tags(config) if t.tag in ("Choices", "Labels", "TextArea", "Taxonomy")}
     for name in ("verdict", "distortion", "evidence"):
         tag = by_name[name]
         assert tag.get("visibleWhen") == "choice-selected" and tag.get("whenTagName") == "checkworthy"
         assert tag.get("whenChoiceValue") == "yes"
-        assert tag.find("View/Header") is not None, "the header hides with its control"
+    for name in ("verdict", "distortion"):
+        assert by_name[name].find("View/Header") is not None, "the header hides with its control"
+    # a Taxonomy holds only choices: its header is a View of its own, hidden by the same condition
+    evidence_header = next(v for v in _tags(config) if v.tag == "View" and v.find("Header") is not None
+                           and "Evidence" in v.find("Header").get("value"))
+    assert evidence_header.get("visibleWhen") == "choice-selected" and evidence_header.get("whenChoiceValue") == "yes"
     assert by_name["verdict"].get("required") == "true"  # required when shown (required_if)
     assert by_name["checkworthy"].get("visibleWhen") is None and by_name["checkworthy"].get("required") == "true"
 

@@ -193,6 +193,8 @@ FACT_CASES = [
     pytest.param(change(("facts", 0, "sources", 0, "colour"), "red"), "facts[0].sources[0].colour",
                  "unknown key (allowed: kind, title, title_en, title_zh, issuer, publisher, author, date, doc_number, url)",
                  id="unknown-source-key"),
+    pytest.param(change(("facts", 3, "title"), "x" * 73), "facts[3].title",
+                 "is 73 characters; a short title has at most 72 (the evidence picker lists it)", id="title-too-long"),
     pytest.param(change(("facts", 0, "status"), True), "facts[0].status",
                  "True is not one of 'verified', 'partly_verified', 'unverified' or 'disputed'", id="status-bool"),
 ]

@@ -2,7 +2,7 @@
 benchmark's scoring (bench/claim_mining.py).
 
 Offline: the files are well formed (the reference fields only, reason codes from the table
-in annotation/GUIDELINES.md section 7, a target is a claim about the SCS), the splits share
+in annotation/GUIDELINES.md section 8, a target is a claim about the SCS), the splits share
 no document and the dev set is the recorded selection. With ../shared (skipped locally when
 absent, failed under CI=true): every reference resolves, every document is labelled whole,
 and the sentences follow the recorded segmentation rule but for a few hand fixes. The
@@ -27,9 +27,9 @@ FILES = [TRAIN_FILE, DEV_FILE]
 
 
 def guideline_reasons() -> dict[str, tuple[str, str]]:
-    """reason → (scs, target) from the table in GUIDELINES.md section 7."""
+    """reason → (scs, target) from the table in GUIDELINES.md section 8."""
     text = (REPO / "annotation" / "GUIDELINES.md").read_text(encoding="utf-8")
-    section = text.split("## 7. Claim-mining dev sets", 1)[1]
+    section = text.split("## 8. Claim-mining dev sets", 1)[1]
     rows = re.findall(r"^\| (\w+) \| (yes|no|either) \| (yes|no) \|", section, re.M)
     return {reason: (scs, target) for reason, scs, target in rows}
 

@@ -66,7 +66,7 @@ def project(live, tmp_path_factory):
     claims = make_claims()
     write_claims_table(root, claims)
     title = f"FrameCheck test {uuid.uuid4().hex[:10]}"
-    result = run_cli("annotate", "push", "--project", title, data_dir=root)
+    result = run_cli("annotate", "push", "--project", title, "--annotators", "1", data_dir=root)
     client = sdk(url, key)
     project_id = next(p.id for p in client.projects.list() if p.title == title)
     tasks = {t.data["claim_id"]: t for t in client.tasks.list(project=project_id, fields="all", page_size=500)}
@@ -103,7 +103,7 @@ def annotated(project, live):
             task = project["tasks"][project["claims"][index].claim_id]
             client.annotations.create(id=task.id, result=result, was_cancelled=False, lead_time=30.0 + index)
         people[who] = {"email": email, "token": token, "client": client}
-    run_cli("annotate", "pull", "--project", project["title"], data_dir=project["root"])
+    run_cli("annotate", "pull", "--project", project["title"], "--annotators", "1", data_dir=project["root"])
     data = DataDir(project["root"])
     snapshots = sorted(data.snapshots_dir.glob("*.json"))
     assert len(snapshots) == 1
@@ -136,8 +136,11 @@ def test_script_claim_is_stored_as_plain_text(project):
     assert task.data["text"] == SCRIPT_TEXT == script.text
     assert task.data["context_before"] == script.context_before and task.data["context_after"] == script.context_after
     config = project["client"].projects.get(project["id"]).label_config
-    assert "HyperText" not in config and "<script" not in config
-    assert {m for m in re.findall(r"<(\w+)[^>]*value=\"\$", config)} == {"Text"}
+    assert "<script" not in config
+    # crawled texts through <Text>; the one HyperText shows our escaped header template
+    assert set(re.findall(r"<Text [^>]*value=\"(\$\w+)", config)) == {"$context_before", "$text", "$context_after"}
+    assert re.findall(r"<HyperText [^>]*value=\"(\$\w+)", config) == ["$header_html"]
+    assert "<script" not in task.data["header_html"] and script.url in task.data["header_html"]
 
 
 # --- annotate, pull ------------------------------------------------------------------------------
@@ -197,7 +200,7 @@ def test_agreement_and_gold_labels(annotated):
 
 def test_second_push_creates_no_duplicate_task(annotated):
     before = _task_count(annotated)
-    result = run_cli("annotate", "push", "--project", annotated["title"], data_dir=annotated["root"])
+    result = run_cli("annotate", "push", "--project", annotated["title"], "--annotators", "1", data_dir=annotated["root"])
     assert _task_count(annotated) == before == len(annotated["claims"])
     assert re.search(r"already_a_task\s*│\s*5", result.stdout + result.stderr), result.stdout
 
@@ -208,7 +211,7 @@ def test_second_pull_is_append_only_and_loses_nothing(annotated):
     annotated["people"]["b"]["client"].annotations.create(
         id=extra.id, result=labels_result("yes", "misleading", "overstates", ("F02",)), was_cancelled=False)
     time.sleep(1.1)  # a new time stamp (a same-second pull gets a counter instead; both never overwrite)
-    run_cli("annotate", "pull", "--project", annotated["title"], data_dir=annotated["root"])
+    run_cli("annotate", "pull", "--project", annotated["title"], "--annotators", "1", data_dir=annotated["root"])
     snapshots = sorted(annotated["data"].snapshots_dir.glob("*.json"))
     assert len(snapshots) == 2 and annotated["first_snapshot"] in snapshots
     assert annotated["first_snapshot"].read_bytes() == annotated["first_snapshot_bytes"]
@@ -247,7 +250,7 @@ def test_annotator_sees_claim_context_evidence_and_cues_in_chromium(live, tmp_pa
     claims = make_claims()
     write_claims_table(tmp_path / "data", claims)
     title = f"FrameCheck view {uuid.uuid4().hex[:10]}"
-    run_cli("annotate", "push", "--project", title, data_dir=tmp_path / "data")
+    run_cli("annotate", "push", "--project", title, "--annotators", "1", data_dir=tmp_path / "data")
     client = sdk(url, key)
     project_id = next(p.id for p in client.projects.list() if p.title == title)
     claim = next(c for c in claims if "<script>" in c.text)
@@ -283,16 +286,13 @@ def test_annotator_sees_claim_context_evidence_and_cues_in_chromium(live, tmp_pa
             highlights = {(el.inner_text().strip(), el.get_attribute("data-label").split(":", 1)[-1])
                           for el in page.locator(".htx-highlight").all()}
             assert highlights == {(c.text, c.label) for c in claim.cues}, highlights
-            # evidence appears once the claim is marked check-worthy, with the fact statements
-            assert facts["F01"].statement_en[:60] not in body
+            # evidence appears once the claim is marked check-worthy: the predicted facts pre-ticked,
+            # by id and short title (the full statement is the hover hint)
+            assert f"{predicted[0]} · {facts[predicted[0]].title}" not in body
             page.locator("input[name=yes]").first.click()
-            page.wait_for_selector(f"text={facts['F01'].statement_en[:40]}", timeout=30_000)
-            body = page.inner_text("body")
-            for fact in facts.values():
-                assert f"{fact.fact_id} — {fact.statement_en}" in " ".join(body.split()), fact.fact_id
-            for fact_id in predicted:  # pre-selected from the prediction
-                label = page.locator("label", has_text=f"{fact_id} — {facts[fact_id].statement_en[:30]}").first
-                assert label.locator("input").is_checked(), fact_id
+            chips = page.locator(".htx-taxonomy .ant-select-selection-item")
+            chips.first.wait_for(timeout=30_000)
+            assert [c.inner_text().strip() for c in chips.all()] == [f"{f} · {facts[f].title}" for f in predicted]
             page.screenshot(path=str(shot), full_page=True)
             print(f"labeling view rendered in {time.monotonic() - started:.1f} s; screenshot: {shot}")
         finally:
@@ -324,7 +324,7 @@ def test_server_start_stop_restart(live, tmp_path, monkeypatch):
         assert stat.S_IMODE(cred_file.stat().st_mode) == 0o600
         rss = handle.rss_mb()
         env = {"LABEL_STUDIO_URL": handle.url, "LABEL_STUDIO_API_KEY": handle.token}
-        run_cli("annotate", "push", "--project", "lifecycle", data_dir=root, env=env)
+        run_cli("annotate", "push", "--project", "lifecycle", "--annotators", "1", data_dir=root, env=env)
     finally:
         stop_seconds = handle.stop()
     assert not handle.alive()

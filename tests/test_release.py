@@ -35,7 +35,7 @@ def _claim(i: int, article: str) -> Claim:
 
 def _gold(evidence=("F16",)) -> dict:
     return {"checkworthy": "yes", "verdict": "accurate", "distortion": "none", "frames": ("law_enforcement",),
-            "evidence": evidence, "rationale": "ok", "annotator_count": 2, "agreement": 1.0, "cues": ()}
+            "evidence": evidence, "rationale": "ok", "annotator_count": 2, "agreement": 1.0, "adjudicated": False, "cues": ()}
 
 
 @pytest.fixture

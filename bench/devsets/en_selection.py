@@ -12,7 +12,7 @@ spaces. Plainly wrong boundaries were then fixed by hand (a list number split fr
 a multi-sentence quotation kept as one, a lone closing quote, a citation cut at "Vol.");
 `rule_spans` gives the spans before those fixes, and the test holds the files to them for all
 but a few sentences. Labels were decided by reading each sentence in its document
-(annotation/GUIDELINES.md, section 7), never by a keyword rule or a model.
+(annotation/GUIDELINES.md, section 8), never by a keyword rule or a model.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ CATEGORIES = (
     "later_reforms",
 )
 STATUSES = ("verified", "partly_verified", "unverified", "disputed")
+TITLE_MAX = 72  # the evidence picker lists a fact by id and short title, one line each
 
 
 class SourceModel(ConfigModel):
@@ -56,7 +57,7 @@ class SourceModel(ConfigModel):
 class FactModel(ConfigModel):
     id: Text
     category: Literal[CATEGORIES]
-    title: Text | None = None
+    title: Text  # short, our own words: what the evidence picker lists and searches
     statement_en: Text
     statement_zh: Text
     valid_from: PartialDate | None = None
@@ -70,6 +71,13 @@ class FactModel(ConfigModel):
     def _id_shape(cls, value: str) -> str:
         if not re.fullmatch(r"F\d{2,3}", value):
             raise invalid((), f"{value!r} is not a fact id (F and two or three digits)")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _short_title(cls, value: str) -> str:
+        if len(value) > TITLE_MAX:
+            raise invalid((), f"is {len(value)} characters; a short title has at most {TITLE_MAX} (the evidence picker lists it)")
         return value
 
     @field_validator("statement_zh")
@@ -105,7 +113,7 @@ def _fact(model: FactModel) -> Fact:
     return Fact(
         fact_id=model.id,
         category=model.category,
-        title=model.title or model.id,
+        title=model.title,
         statement_en=model.statement_en,
         statement_zh=model.statement_zh,
         valid_from=model.valid_from,

@@ -198,6 +198,9 @@ class Annotation:
     cues: tuple[CueSpan, ...]
     created_at: str
     source_file: str
+    # a reviewer's decision in the review project: the claim's gold labels, not one more vote
+    # (agreement and the majority leave it out)
+    adjudication: bool = False
 
     def values(self, field: str) -> tuple[str, ...]:
         """The values given for a field; () when the annotator gave none."""
@@ -207,6 +210,15 @@ class Annotation:
         """The one value of a single or text field; None when the annotator gave none."""
         values = self.values(field)
         return values[0] if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class GoldProvenance:
+    """How a claim's gold labels came about: the release's columns after the label fields."""
+
+    annotator_count: int  # annotators who labeled the claim (a reviewer is not counted)
+    agreement: float  # share of annotators behind the gold decision fields (label_schema.decision)
+    adjudicated: bool  # the gold labels are a reviewer's decision (review project), not the majority
 
 
 # --- Parquet schemas, derived from the dataclasses ---------------------------------------

@@ -115,7 +115,9 @@ def _annotation_text(schema: LabelSchema) -> str:
     return (f"Annotators labeled each claim in Label Studio against the fact base (`facts` config), following the guidelines "
             f"(`{GUIDELINES}` in the FrameCheck repository): {fields}. Gold labels are the majority vote (a tie goes to the "
             "earliest annotation); set-valued fields keep labels chosen by at least half of the annotators; "
-            f"{agreement}`annotator_count` says how many labeled the claim. "
+            f"{agreement}`annotator_count` says how many labeled the claim. Where annotators disagreed, a reviewer "
+            "adjudicated in a review project that showed each annotator's labels and rationale: those claims carry the "
+            "reviewer's decision as their gold labels and `adjudicated` true (the reviewer is not counted as an annotator). "
             "The labels, from the one label schema that also generates the Label Studio config:")
 
 

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,7 +25,7 @@ from pipelines.kernel.io import (
     temp_beside,
 )
 from pipelines.kernel.label_schema import Field, LabelSchema
-from pipelines.kernel.records import Article, Claim, CueSpan, Fact, schema_of, to_row
+from pipelines.kernel.records import Article, Claim, CueSpan, Fact, GoldProvenance, schema_of, to_row
 from pipelines.kernel.releases import ReleaseDefinition, sums_mismatch
 
 SPLITS = ("train", "validation", "test", "ood_test")
@@ -71,6 +71,11 @@ def _columns(record_type: type, *names: str) -> dict:
     return {name: generate_from_arrow_type(schema.field("outlet_id" if name == "outlet" else name).type) for name in names}
 
 
+# How each gold label came about (annotator count, agreement, adjudicated): the fields of
+# records.GoldProvenance, after the label columns.
+PROVENANCE = tuple(f.name for f in fields(GoldProvenance))
+
+
 def features(schema: LabelSchema) -> dict:
     """datasets.Features per config: record fields typed from the records' schemas; the claims'
     label columns (one per schema field, in schema order) and the span labels are ClassLabels
@@ -84,8 +89,7 @@ def features(schema: LabelSchema) -> dict:
             **_columns(Claim, "text", "context_before", "context_after", "start", "end", "language", "outlet", "camp",
                        "published", "url", "checkworthiness"),
             **labels,
-            "annotator_count": Value("int32"),
-            "agreement": Value("float32"),
+            **_columns(GoldProvenance, *PROVENANCE),
         }),
         "articles": Features({
             **_columns(Article, "article_id"), "group_id": Value("string"),
@@ -231,8 +235,7 @@ def build_tables(
                 "url": claim.url,
                 "checkworthiness": claim.checkworthiness,
                 **label_columns(schema, labels, problems, claim.claim_id),
-                "annotator_count": labels["annotator_count"],
-                "agreement": labels["agreement"],
+                **{name: labels[name] for name in PROVENANCE},
             }
         )
         annotated = labels.get("cues") or ()
