@@ -98,9 +98,12 @@ class Topic:
         """score(text, title) >= min_score, stopping as soon as the threshold is reached.
 
         A title shorter than the text is scored first, alone: when its hits reach the
-        threshold, the page is relevant whatever the text holds (the text can only add), and
-        the text (folded, split into words: the costly part) is never read. A crawled
-        article's headline usually names its topic, so most relevant pages stop there."""
+        threshold, the page is relevant whatever the text holds (no weight is negative, so the
+        text can only add), and the text (folded, split into words: the costly part) is never
+        read. A crawled article's headline usually names its topic, so most relevant pages
+        stop there; an off-topic one pays the title's scan twice, a few percent. A "title" as
+        long as the text (a caller passing the page as both) is not scored first: that would
+        double the work."""
         if title and len(title) < len(text) and self._text_only_adds and self._title_reaches_threshold(title):
             return True
         total = 0.0
