@@ -9,7 +9,9 @@ AutoThrottle, 16 concurrent requests), each in its own process, through the same
   the relevance filter on every article, WARC request/response records (gzipped), the
   manifest journal, Scrapy's JOBDIR, and the Parquet manifest at the end;
 - bare: a minimal Scrapy spider that follows the same links and only stores each body in
-  a file.
+  a file, with Scrapy's defaults otherwise. FrameCheck's own settings (crawlers/settings.py)
+  include Scrapy tuning that would make the bare spider cheaper too (CONCURRENT_ITEMS = 1);
+  `--bare-setting CONCURRENT_ITEMS=1` gives it the same, to see the pipeline's own cost.
 
 CPU per page is the crawl process's own user + system time (os.wait4 rusage: start-up, the
 crawl, and for framecheck the manifest written at the end) over its responses. Pages per
@@ -129,7 +131,7 @@ def run_framecheck(tmp: Path, registry: Path, proxy: str, n: int) -> dict:
     return {"responses": responses, "elapsed": elapsed, "wall": wall, "cpu": cpu, "rss": rss, "stored_mb": stored / 1e6}
 
 
-def run_bare(tmp: Path, proxy: str, n: int) -> dict:
+def run_bare(tmp: Path, proxy: str, n: int, extra: dict) -> dict:
     """A minimal Scrapy spider that only stores bodies, one file each."""
     out = tmp / f"bare-{n}"
     out.mkdir()
@@ -137,7 +139,7 @@ def run_bare(tmp: Path, proxy: str, n: int) -> dict:
     script.write_text(BARE_SPIDER, encoding="utf-8")
     log = tmp / f"bare-{n}.log"
     wall, cpu, rss, code = run_measured([sys.executable, str(script), "http://mirror-news.example/index.html", proxy,
-                                         str(out), str(log), json.dumps(UNPOLITE)])
+                                         str(out), str(log), json.dumps({**UNPOLITE, **extra})])
     if code != 0:
         raise SystemExit("bare spider failed")
     elapsed, responses = scrapy_stats(log)
@@ -151,7 +153,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="crawls of each spider, interleaved; medians are reported (default 3)")
     parser.add_argument("--strict", action="store_true",
                         help=f"exit 1 when the CPU ratio (bare / framecheck CPU per page) is below {TARGET}")
+    parser.add_argument("--bare-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Scrapy setting (JSON value) for the bare spider, e.g. CONCURRENT_ITEMS=1 to give it "
+                             "the Scrapy tuning FrameCheck's crawl uses (repeatable)")
     args = parser.parse_args()
+    bare_settings = {key: json.loads(value) for key, _, value in (a.partition("=") for a in args.bare_setting)}
 
     from statistics import median
 
@@ -169,7 +175,7 @@ def main() -> int:
             for n in range(args.rounds):
                 order = ("framecheck", "bare") if n % 2 == 0 else ("bare", "framecheck")
                 for name in order:
-                    result = run_framecheck(tmp, registry, proxy, n) if name == "framecheck" else run_bare(tmp, proxy, n)
+                    result = run_framecheck(tmp, registry, proxy, n) if name == "framecheck" else run_bare(tmp, proxy, n, bare_settings)
                     runs[name].append(result)
                     print(f"  round {n + 1}: {name:<10} {1000 * result['cpu'] / result['responses']:6.2f} CPU ms/page"
                           f" {result['responses'] / result['elapsed']:7.1f} pages/s", flush=True)
@@ -214,7 +220,7 @@ def main() -> int:
         "target_cpu_ratio": TARGET, "gate": "cpu_ratio", "meets_target": meets,
         "framecheck_peak_rss_mb": round(results["framecheck"]["rss"], 1), "bare_peak_rss_mb": round(results["bare"]["rss"], 1),
         "framecheck_wall_s": round(results["framecheck"]["wall"], 2), "bare_wall_s": round(results["bare"]["wall"], 2),
-        "concurrency": CONCURRENCY,
+        "concurrency": CONCURRENCY, "bare_settings": bare_settings,
     }))
     return 1 if args.strict and not meets else 0
 
