@@ -9,18 +9,24 @@ AutoThrottle, 16 concurrent requests), each in its own process, through the same
   the relevance filter on every article, WARC request/response records (gzipped), the
   manifest journal, Scrapy's JOBDIR, and the Parquet manifest at the end;
 - bare: a minimal Scrapy spider that follows the same links and only stores each body in
-  a file.
+  a file, with Scrapy's defaults otherwise. FrameCheck's own settings (crawlers/settings.py)
+  include Scrapy tuning that would make the bare spider cheaper too (CONCURRENT_ITEMS = 1);
+  `--bare-setting CONCURRENT_ITEMS=1` gives it the same, to see the pipeline's own cost.
 
-Pages per second are responses over Scrapy's own elapsed time (engine start to close, from
-each crawl's stats), so interpreter start-up is left out; wall-clock seconds are shown too.
-Peak memory is each crawl process's maximum resident set size (os.wait4 rusage). Linux
+CPU per page is the crawl process's own user + system time (os.wait4 rusage: start-up, the
+crawl, and for framecheck the manifest written at the end) over its responses. Pages per
+second are responses over Scrapy's own elapsed time (engine start to close, from each crawl's
+stats), so interpreter start-up is left out; wall-clock seconds are shown too. Peak memory is each crawl process's maximum resident set size (os.wait4 rusage). Linux
 carries a parent's high-water mark into an exec'd child; this script stays far smaller than
 either crawl (the mirror is served by its own process), so the figure is the crawl's own.
 
 Runs alone: `python bench/crawl.py [--pages N] [--rounds R] [--strict]`. Each crawl runs R times
 (default 3), interleaved with the other, and medians are reported. Prints a table and, last, one
-line of JSON. Target: framecheck at least 0.8 of the bare spider's pages per second
-(`--strict` exits 1 below it)."""
+line of JSON. Target: framecheck's CPU efficiency (bare CPU per page / framecheck CPU per page)
+at least 0.8, i.e. framecheck spends at most 1.25x the bare spider's CPU on a page (`--strict`
+exits 1 below it). CPU, not pages per second, is the gate: the mirror is served by a
+single-threaded server on the same machine, which caps pages per second for both crawls and
+makes it depend on what else the machine runs; pages per second are still reported."""
 
 from __future__ import annotations
 
@@ -125,7 +131,7 @@ def run_framecheck(tmp: Path, registry: Path, proxy: str, n: int) -> dict:
     return {"responses": responses, "elapsed": elapsed, "wall": wall, "cpu": cpu, "rss": rss, "stored_mb": stored / 1e6}
 
 
-def run_bare(tmp: Path, proxy: str, n: int) -> dict:
+def run_bare(tmp: Path, proxy: str, n: int, extra: dict) -> dict:
     """A minimal Scrapy spider that only stores bodies, one file each."""
     out = tmp / f"bare-{n}"
     out.mkdir()
@@ -133,7 +139,7 @@ def run_bare(tmp: Path, proxy: str, n: int) -> dict:
     script.write_text(BARE_SPIDER, encoding="utf-8")
     log = tmp / f"bare-{n}.log"
     wall, cpu, rss, code = run_measured([sys.executable, str(script), "http://mirror-news.example/index.html", proxy,
-                                         str(out), str(log), json.dumps(UNPOLITE)])
+                                         str(out), str(log), json.dumps({**UNPOLITE, **extra})])
     if code != 0:
         raise SystemExit("bare spider failed")
     elapsed, responses = scrapy_stats(log)
@@ -145,8 +151,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=2000, help="article pages in the mirror (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="crawls of each spider, interleaved; medians are reported (default 3)")
-    parser.add_argument("--strict", action="store_true", help=f"exit 1 when the ratio is below {TARGET}")
+    parser.add_argument("--strict", action="store_true",
+                        help=f"exit 1 when the CPU ratio (bare / framecheck CPU per page) is below {TARGET}")
+    parser.add_argument("--bare-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Scrapy setting (JSON value) for the bare spider, e.g. CONCURRENT_ITEMS=1 to give it "
+                             "the Scrapy tuning FrameCheck's crawl uses (repeatable)")
     args = parser.parse_args()
+    bare_settings = {key: json.loads(value) for key, _, value in (a.partition("=") for a in args.bare_setting)}
 
     from statistics import median
 
@@ -164,9 +175,10 @@ def main() -> int:
             for n in range(args.rounds):
                 order = ("framecheck", "bare") if n % 2 == 0 else ("bare", "framecheck")
                 for name in order:
-                    result = run_framecheck(tmp, registry, proxy, n) if name == "framecheck" else run_bare(tmp, proxy, n)
+                    result = run_framecheck(tmp, registry, proxy, n) if name == "framecheck" else run_bare(tmp, proxy, n, bare_settings)
                     runs[name].append(result)
-                    print(f"  round {n + 1}: {name:<10} {result['responses'] / result['elapsed']:7.1f} pages/s", flush=True)
+                    print(f"  round {n + 1}: {name:<10} {1000 * result['cpu'] / result['responses']:6.2f} CPU ms/page"
+                          f" {result['responses'] / result['elapsed']:7.1f} pages/s", flush=True)
         finally:
             server.terminate()
             server.wait()
@@ -192,23 +204,25 @@ def main() -> int:
     for name, r in results.items():
         print(f"{name:<12}{r['responses']:>10}{r['elapsed']:>9.1f}{r['wall']:>8.1f}{r['pages_per_s']:>9.1f}"
               f"{r['cpu_ms_per_page']:>13.2f}{r['rss']:>13.0f}{r['stored_mb']:>11.1f}")
-    print(f"\nratio framecheck / bare, pages per second: {ratio:.2f} (target >= {TARGET}: {'met' if ratio >= TARGET else 'NOT met'})")
-    print(f"ratio bare / framecheck, CPU per page:     {cpu_ratio:.2f} (the pipeline's cost, whatever the server's speed)")
+    meets = cpu_ratio >= TARGET
+    print(f"\nratio bare / framecheck, CPU per page:     {cpu_ratio:.2f} (target >= {TARGET}: {'met' if meets else 'NOT met'};"
+          f" framecheck spends {1 / cpu_ratio:.2f}x the bare spider's CPU per page)")
+    print(f"ratio framecheck / bare, pages per second: {ratio:.2f} (capped by the single-threaded mirror server; not gated)")
     if not all(r["responses"] == expected for rs in runs.values() for r in rs):
         print(f"warning: expected {expected} responses from every crawl")
     print(json.dumps({
         "benchmark": "crawl", "pages": args.pages, "rounds": args.rounds, "responses_expected": expected,
         "framecheck_responses": results["framecheck"]["responses"], "bare_responses": results["bare"]["responses"],
         "framecheck_pages_per_s": round(results["framecheck"]["pages_per_s"], 1),
-        "bare_pages_per_s": round(results["bare"]["pages_per_s"], 1), "ratio": round(ratio, 3), "target_ratio": TARGET,
-        "meets_target": ratio >= TARGET,
+        "bare_pages_per_s": round(results["bare"]["pages_per_s"], 1), "ratio": round(ratio, 3),
         "framecheck_cpu_ms_per_page": round(results["framecheck"]["cpu_ms_per_page"], 2),
         "bare_cpu_ms_per_page": round(results["bare"]["cpu_ms_per_page"], 2), "cpu_ratio": round(cpu_ratio, 3),
+        "target_cpu_ratio": TARGET, "gate": "cpu_ratio", "meets_target": meets,
         "framecheck_peak_rss_mb": round(results["framecheck"]["rss"], 1), "bare_peak_rss_mb": round(results["bare"]["rss"], 1),
         "framecheck_wall_s": round(results["framecheck"]["wall"], 2), "bare_wall_s": round(results["bare"]["wall"], 2),
-        "concurrency": CONCURRENCY,
+        "concurrency": CONCURRENCY, "bare_settings": bare_settings,
     }))
-    return 1 if args.strict and ratio < TARGET else 0
+    return 1 if args.strict and not meets else 0
 
 
 if __name__ == "__main__":

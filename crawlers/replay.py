@@ -29,7 +29,7 @@ from crawlers.archive import (
 from crawlers.spiders.outlets import article_skip_reason
 from pipelines.kernel.io import DataDir, FrameCheckError, SkipLog, StageSummary
 from pipelines.kernel.records import FetchRecord
-from pipelines.kernel.registry import Outlet
+from pipelines.kernel.registry import Outlet, url_host
 from pipelines.kernel.step import StepContext
 from pipelines.kernel.warc import WarcDamage, first_warc_entry, scan_warc, sha256_hex
 
@@ -62,7 +62,8 @@ class _Replayer:
         self.damaged_bytes = 0
 
     def outlet_for(self, url: str) -> Outlet | None:
-        return next((o for o in self.outlets if o.owns(url)), None)
+        host = url_host(url)  # split once, not once per outlet
+        return next((o for o in self.outlets if o.owns_host(host)), None)
 
     def skip(self, reason: str, url: str, source: Path) -> None:
         self.summary.skip(reason)

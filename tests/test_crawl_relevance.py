@@ -44,6 +44,9 @@ def test_same_score_and_decision_on_real_and_demo_pages():
     ("社会信用体系建设 失信被执行人 信用中国 芝麻信用 社會信用體系", "社会信用"),
     ("", ""),
     ("nothing to see here", "China"),
+    ("the story, at length, of nothing in particular", "China's social credit system"),  # the title alone decides
+    ("a story on the Social Credit System", "Social credit: a story on the Social Credit System"),  # title longer than text
+    ("China's social credit system and its courts", "China"),  # the title alone falls short: the text decides
 ])
 def test_same_score_on_edge_cases(text, title):
     topic = load_topic()

@@ -34,7 +34,7 @@ from twisted.internet.error import TimeoutError as TxTimeoutError
 from crawlers.frontier import ArchivedElsewhere, FrontierStopped
 from crawlers.middlewares import AlreadyFailed, RobotsDisallowed
 from pipelines.kernel.encoding import decode_html
-from pipelines.kernel.registry import Outlet
+from pipelines.kernel.registry import Outlet, url_host
 
 # Why a request got no response, by the type of its failure (first match wins). Scrapy
 # (>= 2.15) raises its own download errors, wrapping Twisted's; Twisted's still come
@@ -69,7 +69,8 @@ class OutletSpider(scrapy.Spider):
     # --- hooks used by the middleware -------------------------------------------------
 
     def outlet_for(self, url: str) -> Outlet | None:
-        return next((o for o in self.outlets if o.owns(url)), None)
+        host = url_host(url)  # split once, not once per outlet
+        return next((o for o in self.outlets if o.owns_host(host)), None)
 
     def on_fetched(self, response) -> None:
         if self.progress is not None:

@@ -63,6 +63,10 @@ class Override:
     author_pattern: re.Pattern | None = None
 
 
+def url_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
 @dataclass(frozen=True)
 class Outlet:
     id: str
@@ -79,7 +83,10 @@ class Outlet:
     extraction: Override | None = None
 
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
+        return self.owns_host(url_host(url))
+
+    def owns_host(self, host: str) -> bool:
+        """Whether a host (as url_host gives it) is one of this outlet's domains or under one."""
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
     def is_article_url(self, url: str) -> bool:
@@ -119,7 +126,8 @@ class Registry:
         return self._by_id[outlet_id]
 
     def for_url(self, url: str) -> Outlet | None:
-        return next((o for o in self.outlets if o.owns(url)), None)
+        host = url_host(url)  # split once, not once per outlet
+        return next((o for o in self.outlets if o.owns_host(host)), None)
 
     def select(self, ids: list[str] | None = None, camp: str | None = None) -> list[Outlet]:
         chosen = [o for o in self.outlets if (not ids or o.id in ids) and (not camp or o.camp == camp)]

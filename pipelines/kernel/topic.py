@@ -80,8 +80,32 @@ class Topic:
     def score(self, text: str, title: str = "") -> float:
         return float(sum(self._hits(text, title)))
 
+    @cached_property
+    def _text_only_adds(self) -> bool:
+        """No weight is negative: the text can only add to what the title scores."""
+        return self.title_weight >= 0 and all(weight >= 0 for _pattern, weight, _term in self.patterns)
+
+    def _title_reaches_threshold(self, title: str) -> bool:
+        total, folded_title = 0.0, _fold(title)
+        for pattern, weight, needle, folded, _words, _cjk in self._needles:
+            if needle in (folded_title if folded else title) and pattern.search(title):
+                total += weight * self.title_weight
+                if total >= self.min_score:
+                    return True
+        return False
+
     def is_relevant(self, text: str, title: str = "") -> bool:
-        """score(text, title) >= min_score, stopping as soon as the threshold is reached."""
+        """score(text, title) >= min_score, stopping as soon as the threshold is reached.
+
+        A title shorter than the text is scored first, alone: when its hits reach the
+        threshold, the page is relevant whatever the text holds (no weight is negative, so the
+        text can only add), and the text (folded, split into words: the costly part) is never
+        read. A crawled article's headline usually names its topic, so most relevant pages
+        stop there; an off-topic one pays the title's scan twice, a few percent. A "title" as
+        long as the text (a caller passing the page as both) is not scored first: that would
+        double the work."""
+        if title and len(title) < len(text) and self._text_only_adds and self._title_reaches_threshold(title):
+            return True
         total = 0.0
         for weight in self._hits(text, title):
             total += weight
