@@ -10,7 +10,7 @@ DEMO_EXPORT := demo/annotations/demo_export.json
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build test crawl transcripts extract claims annotations release baselines report labelstudio labelstudio-venv bench clean
+.PHONY: help build test crawl transcripts extract claims claims-model annotations release baselines report labelstudio labelstudio-venv bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ extract: $(VENV)/.installed ## extract articles from the archive
 
 claims: $(VENV)/.installed ## mine candidate claims
 	$(FC) claims run
+
+claims-model: $(VENV)/.installed ## retrain the packaged claim ranker from ../shared (FRAMECHECK_SHARED) and its dev set
+	$(FC) claims train --package
 
 annotations: $(VENV)/.installed ## import annotations (the committed demo export offline; `framecheck annotate pull` with a server)
 	$(FC) annotate import $(DEMO_EXPORT)

@@ -80,11 +80,12 @@ def _claim(i: int, text: str) -> Claim:
                  language="en", checkworthiness=0.5, outlet_id="o", camp="western", published=None, url="u")
 
 
-def test_a_crafted_model_in_the_baselines_folder_is_refused_and_never_runs(tmp_path):
+def test_a_crafted_ranker_in_the_data_directory_is_refused_and_never_runs(tmp_path):
     from annotation.sync import annotation_order
+    from pipelines.claims import data_model_path
 
     data = DataDir(tmp_path / "data")
-    model = data.baselines_dir / "0.9.9" / "models" / "checkworthy-logreg.skops"
+    model = data_model_path(data.root)  # the task order's model: the data directory's ranker overrides the packaged one
     crafted_model(model)
     payload = tmp_path / "payload-ran"
     claims = [_claim(1, f"open({str(payload)!r}, 'w').close()")]  # the text the model would exec
