@@ -68,7 +68,7 @@ def test_trained_model_loads_through_the_allow_list_and_ranks(tmp_path, corpora)
     card = json.loads(result.card.read_text(encoding="utf-8"))
     assert {"claimbuster", "cctv-xwlb", "facts"} <= set(card["licences"]) and card["cut"] == ranker.cut
     assert card["training_data"]["checkworthy"]["claimbuster"] == {"positive": 40, "negative": 40}
-    scores = ranker.score_sentences(["2015年失信被执行人名单共有90万人。", "今天天气晴朗，气温9度。"])
+    scores = [ranker.score_sentences([text])[0] for text in ("2015年失信被执行人名单共有90万人。", "今天天气晴朗，气温9度。")]
     assert scores[0].score > scores[1].score and scores[0].relevance > scores[1].relevance
     assert all(0 <= s.score <= 1 for s in scores)
 

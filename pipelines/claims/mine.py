@@ -276,7 +276,7 @@ def mine_text(text: str, cues: CueLexicon, language: str | None = None, min_scor
     scores = claim_scores(sentences, ranker)
     out = []
     for i, ((start, end), sentence, score) in enumerate(zip(spans, sentences, scores)):
-        if score.score < cut or not score.score:
+        if score.score < cut or not score.score or len(sentence) > MAX_CANDIDATE_CHARS:
             continue
         lang = sentence_language(sentence, language)
         if language_skip_reason(lang):  # trained on English and Chinese only

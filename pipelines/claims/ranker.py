@@ -77,7 +77,9 @@ def _row_normalize(matrix):
 
 def neighbour_blocks(rows, groups: np.ndarray):
     """For rows in document order and each row's document number: the sum of the rows
-    before and after it within its document, and its document's mean (both normalized)."""
+    before and after it within its document, and its document's mean (both normalized).
+    Sparse rows get no document mean (a document's n-grams copied onto each of its
+    sentences would fill memory); `context_block` summarizes the document instead."""
     n = rows.shape[0]
     same_prev = np.zeros(n, dtype=bool)
     same_prev[1:] = groups[1:] == groups[:-1]
@@ -85,16 +87,12 @@ def neighbour_blocks(rows, groups: np.ndarray):
     same_next[:-1] = groups[:-1] == groups[1:]
     prev_idx = np.flatnonzero(same_prev)
     next_idx = np.flatnonzero(same_next)
-    _, doc_index = np.unique(groups, return_inverse=True)
-    doc_sizes = np.bincount(doc_index).astype(np.float32)
     if sp.issparse(rows):
         shift_prev = sp.csr_matrix((np.ones(len(prev_idx)), (prev_idx, prev_idx - 1)), shape=(n, n))
         shift_next = sp.csr_matrix((np.ones(len(next_idx)), (next_idx, next_idx + 1)), shape=(n, n))
-        neighbours = shift_prev @ rows + shift_next @ rows
-        member = sp.csr_matrix((np.ones(n), (doc_index, np.arange(n))), shape=(len(doc_sizes), n))
-        docs = sp.diags(1.0 / doc_sizes) @ (member @ rows)
-        document = docs[doc_index]
-        return _row_normalize(neighbours.tocsr()), _row_normalize(document.tocsr())
+        return _row_normalize((shift_prev @ rows + shift_next @ rows).tocsr()), None
+    _, doc_index = np.unique(groups, return_inverse=True)
+    doc_sizes = np.bincount(doc_index).astype(np.float32)
     neighbours = np.zeros_like(rows)
     neighbours[prev_idx] += rows[prev_idx - 1]
     neighbours[next_idx] += rows[next_idx + 1]
@@ -102,6 +100,26 @@ def neighbour_blocks(rows, groups: np.ndarray):
     np.add.at(docs, doc_index, rows)
     document = docs[doc_index] / doc_sizes[doc_index, None]
     return _row_normalize(neighbours), _row_normalize(document)
+
+
+def context_block(logits: np.ndarray, groups: np.ndarray):
+    """What the sentence-only relevance model says around each sentence: the logit of the
+    sentence before and after it (0 at a document's edge), its document's mean and maximum."""
+    n = len(logits)
+    prev, nxt = np.zeros(n), np.zeros(n)
+    same = groups[1:] == groups[:-1]
+    prev[1:][same] = logits[:-1][same]
+    nxt[:-1][same] = logits[1:][same]
+    _, doc_index = np.unique(groups, return_inverse=True)
+    mean = (np.bincount(doc_index, weights=logits) / np.bincount(doc_index))[doc_index]
+    top = np.full(doc_index.max() + 1 if n else 0, -np.inf)
+    np.maximum.at(top, doc_index, logits)
+    return sp.csr_matrix(np.column_stack([prev, nxt, mean, top[doc_index]]) / 4.0)
+
+
+def hashed_relevance_features(hashed, groups: np.ndarray, sentence_logits: np.ndarray):
+    neighbours, _none = neighbour_blocks(hashed, groups)
+    return sp.hstack([hashed, neighbours, context_block(sentence_logits, groups)], format="csr")
 
 
 def stack(sentence, neighbours, document):
@@ -154,8 +172,8 @@ class ClaimRanker:
             return []
         groups = np.zeros(len(sentences), dtype=np.int64) if groups is None else np.asarray(groups)
         hashed = self.hashed(sentences)
-        hashed_blocks = (hashed, *neighbour_blocks(hashed, groups))
-        prefilter = self.bundle["prefilter"].predict_proba(stack(*hashed_blocks))[:, 1]
+        hashed_features = hashed_relevance_features(hashed, groups, self.bundle["sentence"].decision_function(hashed))
+        prefilter = self.bundle["prefilter"].predict_proba(hashed_features)[:, 1]
         passing = np.flatnonzero(prefilter >= self.prefilter_cut)
         relevance = np.zeros(len(sentences))
         checkworthy = np.zeros(len(sentences))
@@ -168,7 +186,7 @@ class ClaimRanker:
             if self.relevance_kind == "use":
                 relevance[passing] = self.bundle["relevance"].predict_proba(embedded[1])[:, 1]
             else:
-                relevance[passing] = self.bundle["relevance"].predict_proba(stack(*hashed_blocks)[passing])[:, 1]
+                relevance[passing] = prefilter[passing]
             cw_features = embedded[0] if self.checkworthy_kind == "use" else hashed[passing]
             checkworthy[passing] = self.bundle["checkworthy"].predict_proba(cw_features)[:, 1]
         scores = relevance * checkworthy
@@ -191,7 +209,7 @@ class ClaimRanker:
         if not grams:
             return []
         columns = self.hasher.transform(grams).indices if grams else []
-        weights = self.bundle["prefilter"].coef_[0][: HASH_FEATURES] * self.tfidf.idf_
+        weights = self.bundle["sentence"].coef_[0] * self.tfidf.idf_
         scored = sorted(((float(weights[c]), g) for g, c in zip(grams, columns)), reverse=True)
         picked: list[str] = []
         for weight, gram in scored:
@@ -224,6 +242,14 @@ def model_path_for(data_root: Path | None) -> Path:
     if data_root is not None and data_model_path(data_root).exists():
         return data_model_path(data_root)
     return PACKAGED_MODEL
+
+
+def ranker_card(data_root: Path | None = None) -> dict | None:
+    """The model card (JSON beside the model) of the ranker `claims run` uses, or None."""
+    import json
+
+    card = model_path_for(data_root).with_suffix(".json")
+    return json.loads(card.read_text(encoding="utf-8")) if card.exists() else None
 
 
 @lru_cache(maxsize=4)

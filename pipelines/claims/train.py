@@ -36,6 +36,7 @@ from pipelines.claims.labelled import LabelledError, SentenceRef, corpus_documen
 from pipelines.claims.ranker import (
     ClaimRanker,
     embed,
+    hashed_relevance_features,
     make_hasher,
     neighbour_blocks,
     stack,
@@ -333,8 +334,11 @@ def fit(data: TrainingData, relevance_kind: str = "hash", checkworthy_kind: str 
               "checkworthy_features": checkworthy_kind, "cut": 0.5, "prefilter_cut": 0.0}
     ranker = ClaimRanker(bundle)
     rel_hashed = ranker.hashed(rel_sentences)
-    rel_blocks = stack(rel_hashed, *neighbour_blocks(rel_hashed, rel_groups))
-    progress("fitting the relevance prefilter (hashed n-grams)")
+    progress("fitting the sentence-level relevance model (hashed n-grams)")
+    bundle["sentence"] = _logreg(4.0).fit(rel_hashed[labelled], y_rel, sample_weight=w_rel)
+    logits = out_of_fold_logits(bundle["sentence"], rel_hashed, labelled, y_rel, w_rel, rel_groups)
+    rel_blocks = hashed_relevance_features(rel_hashed, rel_groups, logits)
+    progress("fitting the relevance prefilter (sentence, neighbours, document)")
     prefilter = _logreg(4.0).fit(rel_blocks[labelled], y_rel, sample_weight=w_rel)
     bundle["prefilter"] = prefilter
     if relevance_kind == "use":
@@ -353,6 +357,27 @@ def fit(data: TrainingData, relevance_kind: str = "hash", checkworthy_kind: str 
     if "use" in (relevance_kind, checkworthy_kind):
         bundle["prefilter_cut"] = prefilter_cut(prefilter, rel_blocks[labelled], y_rel, rel_sources[labelled])
     return bundle
+
+
+def out_of_fold_logits(model, hashed, labelled: np.ndarray, y: np.ndarray, weights: np.ndarray,
+                       groups: np.ndarray, folds: int = 3) -> np.ndarray:
+    """The sentence model's logits as context features: for a labelled training sentence, from
+    a model that did not see its document (else its own label would leak in through its
+    neighbours' and its document's logits); for context sentences, from the full model."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold
+
+    logits = model.decision_function(hashed)
+    rows = np.flatnonzero(labelled)
+    doc_groups = groups[rows]
+    if len(np.unique(doc_groups)) < folds:
+        return logits
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(rows, y, doc_groups):
+        if len(set(y[train_idx])) < 2:
+            continue
+        fold = clone(model).fit(hashed[rows[train_idx]], y[train_idx], sample_weight=weights[train_idx])
+        logits[rows[test_idx]] = fold.decision_function(hashed[rows[test_idx]])
+    return logits
 
 
 def prefilter_cut(prefilter, blocks, labels: np.ndarray, sources: np.ndarray, keep: float = 0.98) -> float:
