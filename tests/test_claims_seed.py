@@ -10,7 +10,9 @@ import yaml
 from conftest import require_shared
 
 from pipelines.claims.adhoc import mine_files
-from pipelines.claims.mine import MIN_CHECKWORTHINESS
+from pipelines.claims import load_ranker
+
+CUT = load_ranker().cut
 
 FIXTURE = Path(__file__).parent / "fixtures" / "seed_claims.yaml"
 LISTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
@@ -20,7 +22,7 @@ LISTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
 def seed():
     path = require_shared(*Path(LISTED["source"]).parts)
     text = path.read_text(encoding="utf-8")
-    mined = list(mine_files([path], MIN_CHECKWORTHINESS, on_skip=lambda f, why: pytest.fail(f"{f}: {why}")))
+    mined = list(mine_files([path], None, on_skip=lambda f, why: pytest.fail(f"{f}: {why}")))
     everything = list(mine_files([path], 0.0, on_skip=lambda f, why: None, evidence_k=0))
     return text, mined, everything
 
@@ -68,5 +70,5 @@ def test_statements_we_would_not_send_rank_below_the_claims(seed):
     sent = sorted(score(c) for c in LISTED["claims"])
     not_sent = sorted(score(c) for c in LISTED["not_sent"])
     assert sum(sent) / len(sent) > sum(not_sent) / len(not_sent) + 0.2
-    below_threshold = sum(s < MIN_CHECKWORTHINESS for s in not_sent)
+    below_threshold = sum(s < CUT for s in not_sent)
     assert below_threshold >= 0.75 * len(not_sent), not_sent

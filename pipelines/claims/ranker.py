@@ -3,9 +3,11 @@
 One number ranks and cuts the candidates. It is the product of two learned probabilities:
 
 - relevance: is the sentence about the SCS or one of its parts? A logistic regression over
-  the sentence, its neighbours (the sentence before and after) and the whole document, so
-  "the scheme was launched in 2014" counts inside an article about the SCS and an ordinary
-  Xinjiang or trade sentence does not, whatever the article is about;
+  the sentence alone (trained on many weakly and hand-labelled sentences), then a small one
+  over what it says of the sentence, its neighbours (the sentence before and after) and the
+  whole document (trained on documents labelled sentence by sentence), so "the scheme was
+  launched in 2014" can count inside an article about the SCS while an ordinary Xinjiang or
+  trade sentence does not, whatever the article is about;
 - check-worthiness: does it assert something checkable? A logistic regression trained on
   human labels nobody on this project wrote (ClaimBuster, CLEF CheckThat! 2019/2020), on
   Chinese sentences labelled by reading, and on the annotators' labels once there are any.
@@ -79,7 +81,7 @@ def neighbour_blocks(rows, groups: np.ndarray):
     """For rows in document order and each row's document number: the sum of the rows
     before and after it within its document, and its document's mean (both normalized).
     Sparse rows get no document mean (a document's n-grams copied onto each of its
-    sentences would fill memory); `context_block` summarizes the document instead."""
+    sentences would fill memory); `context_features` summarizes the document instead."""
     n = rows.shape[0]
     same_prev = np.zeros(n, dtype=bool)
     same_prev[1:] = groups[1:] == groups[:-1]
@@ -102,9 +104,11 @@ def neighbour_blocks(rows, groups: np.ndarray):
     return _row_normalize(neighbours), _row_normalize(document)
 
 
-def context_block(logits: np.ndarray, groups: np.ndarray):
-    """What the sentence-only relevance model says around each sentence: the logit of the
-    sentence before and after it (0 at a document's edge), its document's mean and maximum."""
+def context_features(logits: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """What the sentence-only relevance model says of a sentence and around it: its own logit,
+    the logit of the sentence before and after it (0 at a document's edge), and its
+    document's mean and maximum. The relevance model weighs these five numbers, learned on
+    documents labelled sentence by sentence, where on- and off-topic sentences mix."""
     n = len(logits)
     prev, nxt = np.zeros(n), np.zeros(n)
     same = groups[1:] == groups[:-1]
@@ -114,12 +118,7 @@ def context_block(logits: np.ndarray, groups: np.ndarray):
     mean = (np.bincount(doc_index, weights=logits) / np.bincount(doc_index))[doc_index]
     top = np.full(doc_index.max() + 1 if n else 0, -np.inf)
     np.maximum.at(top, doc_index, logits)
-    return sp.csr_matrix(np.column_stack([prev, nxt, mean, top[doc_index]]) / 4.0)
-
-
-def hashed_relevance_features(hashed, groups: np.ndarray, sentence_logits: np.ndarray):
-    neighbours, _none = neighbour_blocks(hashed, groups)
-    return sp.hstack([hashed, neighbours, context_block(sentence_logits, groups)], format="csr")
+    return np.column_stack([logits, prev, nxt, mean, top[doc_index]]) / 4.0
 
 
 def stack(sentence, neighbours, document):
@@ -172,8 +171,8 @@ class ClaimRanker:
             return []
         groups = np.zeros(len(sentences), dtype=np.int64) if groups is None else np.asarray(groups)
         hashed = self.hashed(sentences)
-        hashed_features = hashed_relevance_features(hashed, groups, self.bundle["sentence"].decision_function(hashed))
-        prefilter = self.bundle["prefilter"].predict_proba(hashed_features)[:, 1]
+        context = context_features(self.bundle["sentence"].decision_function(hashed), groups)
+        prefilter = self.bundle["prefilter"].predict_proba(context)[:, 1]
         passing = np.flatnonzero(prefilter >= self.prefilter_cut)
         relevance = np.zeros(len(sentences))
         checkworthy = np.zeros(len(sentences))

@@ -36,7 +36,7 @@ from pipelines.claims.labelled import LabelledError, SentenceRef, corpus_documen
 from pipelines.claims.ranker import (
     ClaimRanker,
     embed,
-    hashed_relevance_features,
+    context_features,
     make_hasher,
     neighbour_blocks,
     stack,
@@ -46,6 +46,7 @@ from pipelines.kernel.config import PIPELINES_DIR, REPO_ROOT
 from pipelines.kernel.io import DataDir, FrameCheckError
 
 SEED = 20261203
+READ_SOURCES = ("train_refs", "annotations")  # labelled by reading, sentence by sentence
 MAX_DOC_SENTENCES = 80  # longer documents (statutes) are cut into windows of this many sentences
 _WEAK_SCS = re.compile(r"社会信用|社會信用|失信|守信|信用(体系|記錄|记录|信息|修复|惩戒|监管|评价|中国|承诺|档案|代码|等级|分)|"
                        r"征信|黑名单|红名单|联合惩戒|被执行人|老赖|限制高消费|信用")
@@ -296,14 +297,24 @@ def _sources(docs: list[Doc]) -> np.ndarray:
     return np.asarray([doc.source for doc in docs for _s in doc.sentences])
 
 
-def _balanced(labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Sample weights that give both classes the same total (the sources are very unequal)."""
+def _balanced(labels: np.ndarray, weights: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
+    """Sample weights that give every (stratum, class) cell the same total: the sources are very
+    unequal (ten times more Chinese than English SCS sentences), and a language's sentences
+    must not be outvoted by the other's."""
     out = weights.astype(float).copy()
-    for value in (0, 1):
-        mask = labels == value
-        if mask.any():
-            out[mask] *= len(labels) / (2.0 * out[mask].sum())
+    strata = np.zeros(len(labels), dtype=int) if strata is None else strata
+    cells = [(s, v) for s in np.unique(strata) for v in (0, 1) if ((strata == s) & (labels == v)).any()]
+    for s, v in cells:
+        mask = (strata == s) & (labels == v)
+        out[mask] *= len(labels) / (len(cells) * out[mask].sum())
     return out
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _is_chinese(sentences: list[str]) -> np.ndarray:
+    return np.array([bool(_CJK.search(s)) for s in sentences], dtype=int)
 
 
 def _logreg(c: float) -> LogisticRegression:
@@ -318,7 +329,8 @@ def fit(data: TrainingData, relevance_kind: str = "hash", checkworthy_kind: str 
     rel_sources = _sources(data.relevance)
     labelled = np.array([label is not None for label in rel_labels], dtype=bool)
     y_rel = np.array([label or 0 for label in rel_labels], dtype=int)[labelled]
-    w_rel = _balanced(y_rel, rel_weights[labelled])
+    rel_chinese = _is_chinese(rel_sentences)[labelled]
+    w_rel = _balanced(y_rel, rel_weights[labelled], rel_chinese)
     if len(set(y_rel)) < 2:
         raise FrameCheckError("training data: relevance needs both SCS and other sentences")
     cw_texts = [t for t, _y, _s, _w in data.checkworthy]
@@ -337,9 +349,14 @@ def fit(data: TrainingData, relevance_kind: str = "hash", checkworthy_kind: str 
     progress("fitting the sentence-level relevance model (hashed n-grams)")
     bundle["sentence"] = _logreg(4.0).fit(rel_hashed[labelled], y_rel, sample_weight=w_rel)
     logits = out_of_fold_logits(bundle["sentence"], rel_hashed, labelled, y_rel, w_rel, rel_groups)
-    rel_blocks = hashed_relevance_features(rel_hashed, rel_groups, logits)
-    progress("fitting the relevance prefilter (sentence, neighbours, document)")
-    prefilter = _logreg(4.0).fit(rel_blocks[labelled], y_rel, sample_weight=w_rel)
+    context = context_features(logits, rel_groups)[labelled]
+    # how much to trust the neighbours and the document is learned where on- and off-topic
+    # sentences mix: documents labelled by reading (in weakly labelled ones they never do)
+    read = np.isin(rel_sources[labelled], READ_SOURCES)
+    rows = read if read.sum() >= 20 and len(set(y_rel[read])) == 2 else np.ones(len(y_rel), dtype=bool)
+    progress(f"fitting the relevance model (sentence, neighbours, document) on {rows.sum()} sentences")
+    prefilter = _logreg(1.0).fit(context[rows], y_rel[rows],
+                                 sample_weight=_balanced(y_rel[rows], rel_weights[labelled][rows], rel_chinese[rows]))
     bundle["prefilter"] = prefilter
     if relevance_kind == "use":
         progress(f"embedding {len(rel_sentences)} relevance sentences")
@@ -355,7 +372,7 @@ def fit(data: TrainingData, relevance_kind: str = "hash", checkworthy_kind: str 
     else:
         bundle["checkworthy"] = _logreg(1.0).fit(ranker.hashed(cw_texts), y_cw, sample_weight=w_cw)
     if "use" in (relevance_kind, checkworthy_kind):
-        bundle["prefilter_cut"] = prefilter_cut(prefilter, rel_blocks[labelled], y_rel, rel_sources[labelled])
+        bundle["prefilter_cut"] = prefilter_cut(prefilter, context, y_rel, rel_sources[labelled])
     return bundle
 
 
@@ -384,7 +401,7 @@ def prefilter_cut(prefilter, blocks, labels: np.ndarray, sources: np.ndarray, ke
     """The hashed prefilter's threshold that keeps `keep` of the positives labelled by reading
     (train references and annotations: the real distribution; weakly labelled statute and
     credit-story sentences pass far more easily), or of all positives when there are none."""
-    read = np.isin(sources, ["train_refs", "annotations"]) & (labels == 1)
+    read = np.isin(sources, READ_SOURCES) & (labels == 1)
     chosen = read if read.any() else labels == 1
     scores = np.sort(prefilter.predict_proba(blocks[chosen])[:, 1])
     return float(scores[int((1 - keep) * len(scores))])
