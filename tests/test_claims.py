@@ -70,9 +70,11 @@ def test_relevance_reads_the_neighbours_and_the_document():
 
 
 def test_no_chinese_substring_trap():
-    """进一步 is not 一步: an ordinary statement about credit repair is a candidate."""
-    candidates = mine_text("国家发展改革委进一步规范信用修复工作。", CUES, "zh-Hans")
-    assert [c.text for c in candidates] == ["国家发展改革委进一步规范信用修复工作。"]
+    """进一步 ("further") is no opinion marker: it hardly moves an ordinary statement's score
+    (the old lexicon's 一步 matched inside it and dropped the sentence)."""
+    plain, further = (_alone(s) for s in ("国家发展改革委规范信用修复工作。", "国家发展改革委进一步规范信用修复工作。"))
+    assert abs(plain.checkworthy - further.checkworthy) < 0.1 and abs(plain.relevance - further.relevance) < 0.1
+    assert further.relevance > 0.5
 
 
 def test_off_topic_text_yields_no_candidates():
@@ -188,8 +190,7 @@ def test_evidence_for_other_mechanisms():
 
 
 def test_mine_articles_adds_metadata_stable_ids_and_evidence():
-    text = ("The court list began in 2013. It names people who can repay a court-ordered debt but refuse to.\n"
-            "I think it is scary.")
+    text = f"{FACTUAL[0]} {FACTUAL[1]}\nI think it is scary."
     article = Article(article_id="a1", url="http://granite-herald.example/x", outlet_id="granite-herald",
                       outlet_name="G", camp="western", language="en", source_kind="web",
                       title="Social credit: the court list explained", author=None, published="2019-03-04", text=text,
@@ -199,8 +200,7 @@ def test_mine_articles_adds_metadata_stable_ids_and_evidence():
     claims = mine_articles([article], CUES, retriever)
     again = mine_articles([article], CUES, retriever)
     assert [c.claim_id for c in claims] == [c.claim_id for c in again]
-    assert [c.text for c in claims] == ["The court list began in 2013.",
-                                        "It names people who can repay a court-ordered debt but refuse to."]
+    assert [c.text for c in claims] == FACTUAL[:2]  # the opinion stays out
     first = claims[0]
     assert first.claim_id == claim_id_for("a1", first.start, first.end)
     assert (first.outlet_id, first.camp, first.published, first.url) == ("granite-herald", "western", "2019-03-04", article.url)
