@@ -58,10 +58,17 @@ def sentence_encoder():
     return USE(threads=1)  # one core: the benchmark's and a worker's budget
 
 
+def simplified(texts: list[str]) -> list[str]:
+    """Both Chinese scripts read as one: the training text is mostly simplified."""
+    from pipelines.kernel.text import to_simplified
+
+    return [to_simplified(t) for t in texts]
+
+
 def embed(texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return np.asarray(sentence_encoder().encode(list(texts)), dtype=np.float32)
+    return np.asarray(sentence_encoder().encode(simplified(list(texts))), dtype=np.float32)
 
 
 # --- features --------------------------------------------------------------------------
@@ -162,7 +169,7 @@ class ClaimRanker:
         return self.bundle["checkworthy_features"]
 
     def hashed(self, texts: list[str]):
-        return self.tfidf.transform(self.hasher.transform(texts)).astype(np.float32)
+        return self.tfidf.transform(self.hasher.transform(simplified(texts))).astype(np.float32)
 
     def score_sentences(self, sentences: list[str], groups: np.ndarray | None = None) -> list[SentenceScore]:
         """Scores for sentences in document order; groups: each sentence's document number
