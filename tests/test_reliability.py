@@ -249,13 +249,12 @@ def test_a_page_of_endless_text_is_dropped_as_too_long():
 
 def test_a_claims_context_is_bounded_and_keeps_the_words_nearest_the_claim():
     from pipelines.claims.mine import MAX_CONTEXT_CHARS, load_cues, mine_text
-    from pipelines.kernel.topic import load_topic
 
     before = "x" * 50_000 + " The nearest words before."  # a run of "x" as the HTML bomb gave, then words
     after = "The nearest words after " + "x" * 50_000
     claim = STORY[0]
     text = f"{before}\n{claim}\n{after}"
-    candidates = [c for c in mine_text(text, load_topic(), load_cues(), "en") if c.text == claim]
+    candidates = [c for c in mine_text(text, load_cues(), "en") if c.text == claim]
     assert candidates, "the on-topic sentence was not mined"
     found = candidates[0]
     assert 0 < len(found.context_before) <= MAX_CONTEXT_CHARS and 0 < len(found.context_after) <= MAX_CONTEXT_CHARS

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.claims.labelled import SentenceRef, corpus_documents, read_refs
+from pipelines.claims.labelled import LabelledError, SentenceRef, corpus_documents, read_refs, sentence_hash
 from pipelines.claims.ranker import ClaimRanker
+from pipelines.claims.segment import split_sentences
 
 
 def scored_refs(ranker: ClaimRanker, paths: list[Path], corpora: Path) -> list[tuple[SentenceRef, float]]:
     """Every referenced sentence scored in its document (neighbours as the miner sees them)."""
-    from pipelines.claims.train import document_with_refs
-
     by_doc: dict[tuple[str, str], list[SentenceRef]] = {}
     for path in paths:
         for ref in read_refs(path):
@@ -31,6 +30,25 @@ def scored_refs(ranker: ClaimRanker, paths: list[Path], corpora: Path) -> list[t
             marks.append(wanted.pop(sentence, None))
     scores = ranker.score_sentences(sentences, np.asarray(groups))
     return [(ref, s.score) for ref, s in zip(marks, scores) if ref is not None]
+
+
+def document_with_refs(text: str, refs: list[SentenceRef]) -> tuple[list[str], list[int | None], list[int | None]]:
+    """The document's sentences in order, the labelled ones exactly as referenced and the
+    others as the miner segments them (context)."""
+    for ref in refs:
+        if sentence_hash(text[ref.start : ref.end]) != ref.sha256:
+            raise LabelledError(f"{ref.corpus}/{ref.doc_id}: sha256: the text at {ref.start}:{ref.end} does not "
+                                "match the label (the corpus changed)")
+    refs = sorted(refs, key=lambda r: r.start)
+    language = "zh-Hans" if refs[0].lang.startswith("zh") else "en"
+    spans = [(a, b, None) for a, b in split_sentences(text, language)
+             if not any(a < r.end and r.start < b for r in refs)]
+    spans += [(r.start, r.end, r) for r in refs]
+    spans.sort(key=lambda s: s[0])
+    sentences = [text[a:b] for a, b, _r in spans]
+    scs = [None if r is None else int(r.scs) for _a, _b, r in spans]
+    target = [None if r is None else int(r.target) for _a, _b, r in spans]
+    return sentences, scs, target
 
 
 def ranking_metrics(labels: list[bool], scores: list[float], cut: float) -> dict:

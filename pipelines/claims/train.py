@@ -32,7 +32,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from pipelines.claims.labelled import LabelledError, SentenceRef, corpus_documents, read_refs, sentence_hash
+from pipelines.claims.evaluate import choose_cut, document_with_refs, per_language, scored_refs
+from pipelines.claims.labelled import LabelledError, SentenceRef, corpus_documents, read_refs
 from pipelines.claims.ranker import (
     ClaimRanker,
     embed,
@@ -205,25 +206,6 @@ def ref_docs(paths: list[Path], corpora: Path) -> tuple[list[Doc], list[Doc], li
             if ref.scs:
                 rows.append((text[ref.start : ref.end], int(ref.target), "train_refs", 1.0))
     return relevance, targets, rows
-
-
-def document_with_refs(text: str, refs: list[SentenceRef]) -> tuple[list[str], list[int | None], list[int | None]]:
-    """The document's sentences in order, the labelled ones exactly as referenced and the
-    others as the miner segments them (context)."""
-    for ref in refs:
-        if sentence_hash(text[ref.start : ref.end]) != ref.sha256:
-            raise LabelledError(f"{ref.corpus}/{ref.doc_id}: sha256: the text at {ref.start}:{ref.end} does not "
-                                "match the label (the corpus changed)")
-    refs = sorted(refs, key=lambda r: r.start)
-    language = "zh-Hans" if refs[0].lang.startswith("zh") else "en"
-    spans = [(a, b, None) for a, b in split_sentences(text, language)
-             if not any(a < r.end and r.start < b for r in refs)]
-    spans += [(r.start, r.end, r) for r in refs]
-    spans.sort(key=lambda s: s[0])
-    sentences = [text[a:b] for a, b, _r in spans]
-    scs = [None if r is None else int(r.scs) for _a, _b, r in spans]
-    target = [None if r is None else int(r.target) for _a, _b, r in spans]
-    return sentences, scs, target
 
 
 def held_out_docs(dev_paths: list[Path]) -> set[str]:
@@ -473,7 +455,6 @@ def train_ranker(data: DataDir, corpora: Path, out: Path, dev: list[Path] | None
                  train: list[Path] | None = None, kinds: tuple[str, str] = DEFAULT_KINDS,
                  progress: Callable[[str], None] = lambda message: None) -> TrainResult:
     """Fit, choose the cut on the dev set, save the model (skops) and its card (JSON beside it)."""
-    from pipelines.claims.evaluate import choose_cut, per_language, scored_refs
     from pipelines.kernel.io import write_text_atomic
     from pipelines.kernel.models import save_model
 
