@@ -22,19 +22,19 @@ def scored_refs(ranker: ClaimRanker, paths: list[Path], corpora: Path) -> list[t
     sentences, groups, marks = [], [], []
     for number, ((corpus, doc_id), refs) in enumerate(sorted(by_doc.items())):
         text = corpus_documents(corpora, corpus)[doc_id]
-        doc_sentences, _scs, _target = document_with_refs(text, refs)
-        wanted = {text[r.start : r.end]: r for r in refs}
-        for sentence in doc_sentences:
-            sentences.append(sentence)
-            groups.append(number)
-            marks.append(wanted.pop(sentence, None))
+        doc_sentences, _scs, _target, doc_refs = document_with_refs(text, refs)
+        sentences += doc_sentences
+        groups += [number] * len(doc_sentences)
+        marks += doc_refs
     scores = ranker.score_sentences(sentences, np.asarray(groups))
     return [(ref, s.score) for ref, s in zip(marks, scores) if ref is not None]
 
 
-def document_with_refs(text: str, refs: list[SentenceRef]) -> tuple[list[str], list[int | None], list[int | None]]:
+def document_with_refs(text: str, refs: list[SentenceRef]) -> tuple[list[str], list[int | None], list[int | None],
+                                                                     list[SentenceRef | None]]:
     """The document's sentences in order, the labelled ones exactly as referenced and the
-    others as the miner segments them (context)."""
+    others as the miner segments them (context): texts, scs and target labels (None for
+    context), and the reference of each (None for context)."""
     for ref in refs:
         if sentence_hash(text[ref.start : ref.end]) != ref.sha256:
             raise LabelledError(f"{ref.corpus}/{ref.doc_id}: sha256: the text at {ref.start}:{ref.end} does not "
@@ -48,7 +48,7 @@ def document_with_refs(text: str, refs: list[SentenceRef]) -> tuple[list[str], l
     sentences = [text[a:b] for a, b, _r in spans]
     scs = [None if r is None else int(r.scs) for _a, _b, r in spans]
     target = [None if r is None else int(r.target) for _a, _b, r in spans]
-    return sentences, scs, target
+    return sentences, scs, target, [r for _a, _b, r in spans]
 
 
 def ranking_metrics(labels: list[bool], scores: list[float], cut: float) -> dict:

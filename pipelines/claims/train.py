@@ -199,7 +199,7 @@ def ref_docs(paths: list[Path], corpora: Path) -> tuple[list[Doc], list[Doc], li
         text = corpus_documents(corpora, corpus).get(doc_id)
         if text is None:
             raise LabelledError(f"{paths[0].parent}: doc_id {doc_id!r} is not in {corpus}")
-        sentences, scs, target = document_with_refs(text, refs)
+        sentences, scs, target, _refs = document_with_refs(text, refs)
         relevance += _windows("train_refs", sentences, scs)
         targets += _windows("train_refs", sentences, target)
         for ref in refs:
