@@ -121,3 +121,16 @@ def test_training_data_needs_both_classes(tmp_path):
 
     with pytest.raises(FrameCheckError, match="relevance needs both"):
         fit(TrainingData())
+
+
+def test_the_packaged_model_loads_offline_and_its_card_names_data_licences_and_cut():
+    from pipelines.claims import PACKAGED_MODEL, ranker_card
+
+    assert untrusted_types(PACKAGED_MODEL) == []
+    card = ranker_card(None)
+    ranker = load_ranker(None)
+    assert ranker.path == PACKAGED_MODEL and card["cut"] == ranker.cut
+    assert {"claimbuster", "clef2019", "clef2020"} <= set(card["licences"]) <= set(card["training_data"]["relevance"]) | \
+        set(card["training_data"]["checkworthy"])
+    assert card["metrics"]["dev"], "the cut is chosen on a dev set"
+    assert card["cut_chosen_on"].startswith("dev set")
