@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 REDIS_PORT ?= 6379
 
 .DEFAULT_GOAL := help
-.PHONY: help build test crawl transcripts extract claims annotations release baselines report labelstudio labelstudio-venv redis bench clean
+.PHONY: help build test crawl transcripts extract claims claims-model annotations release baselines report labelstudio labelstudio-venv redis bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ extract: $(VENV)/.installed ## extract articles from the archive
 
 claims: $(VENV)/.installed ## mine candidate claims
 	$(FC) claims run
+
+claims-model: $(VENV)/.installed ## retrain the packaged claim ranker from ../shared (FRAMECHECK_SHARED) and its dev set
+	$(FC) claims train --package
 
 annotations: $(VENV)/.installed ## import annotations (the committed demo export offline; `framecheck annotate pull` with a server)
 	$(FC) annotate import $(DEMO_EXPORT)

@@ -260,29 +260,20 @@ def push_project(client, url: str, title: str, config: str, claims: list[Claim],
     summary.notes.append(("created" if created else "updated") + f" project {project_id} ({title!r}): {len(new)} new tasks")
 
 
-def latest_baseline_model(data: DataDir, task: str | None = None) -> Path | None:
-    """The newest baseline model of a task; by default the first single field's (the first
-    question annotators answer, checkworthy), whose uncertainty orders new tasks."""
-    if task is None:
-        single = load_schema().fields_of_kind("single")
-        if not single:
-            return None
-        task = single[0].name
-    models = sorted(data.baselines_dir.glob(f"*/models/{task}-logreg.skops"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
-
-
 def annotation_order(data: DataDir, claims: list[Claim], summary: StageSummary) -> list[Claim]:
-    """New tasks in active-learning order: the baseline's most uncertain claims first
-    (Label Studio serves tasks in import order), so the next hour of annotation buys the most."""
-    from annotation.active import load_model, order_by_uncertainty
+    """New tasks in active-learning order: the claims whose score lies nearest the claim
+    ranker's cut first (Label Studio serves tasks in import order), so the next hour of
+    annotation buys the most. The ranker is the one that mined the claims: the data
+    directory's (refitted with the annotators' labels by `framecheck claims train`) or the
+    packaged one."""
+    from annotation.active import order_by_uncertainty
+    from pipelines.claims import load_ranker
 
-    model_path = latest_baseline_model(data)
-    if model_path is None or not claims:
-        summary.notes.append("no baseline model yet: new tasks in mining order")
+    if not claims:
         return claims
-    summary.notes.append(f"new tasks ordered by the uncertainty of {model_path}")
-    return order_by_uncertainty(claims, load_model(model_path))
+    ranker = load_ranker(data.root)
+    summary.notes.append(f"new tasks ordered by their distance from the cut of {ranker.path}")
+    return order_by_uncertainty(claims, ranker)
 
 
 def _identity(who, emails: dict[int, str]) -> object:

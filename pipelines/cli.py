@@ -316,27 +316,59 @@ def extract(workers: int = typer.Option(1, help="Worker processes for extraction
     run(ExtractStep(data_dir(), workers), force)
 
 
+CUT_HELP = "Drop candidates scoring below this (default: the cut chosen on the dev set, stored with the model)."
+
+
 @claims_app.command("run")
-def claims_run(min_checkworthiness: float = typer.Option(0.2, help="Drop candidates scoring below this."),
+def claims_run(min_score: Optional[float] = typer.Option(None, "--min-score", "--min-checkworthiness", help=CUT_HELP),
                top_k: int = typer.Option(5, help="Evidence candidates per claim."),
                force: bool = typer.Option(False, help=FORCE_HELP)):
     """Mine candidate claims from the canonical, relevant articles (and imported transcripts)."""
     from pipelines.claims import ClaimsStep
 
-    run(ClaimsStep(data_dir(), min_checkworthiness, top_k), force)
+    run(ClaimsStep(data_dir(), min_score, top_k), force)
 
 
 @claims_app.command("mine")
 def claims_mine(files: list[Path] = typer.Argument(..., help="HTML, plain-text, transcript (.vtt/.srt) or comment (.jsonl/.json) files."),
-                min_checkworthiness: float = typer.Option(0.2, help="Drop candidates scoring below this.")):
-    """Mine any files and print one JSON object per candidate claim on standard output."""
+                min_score: Optional[float] = typer.Option(None, "--min-score", "--min-checkworthiness", help=CUT_HELP)):
+    """Mine any files and print one JSON object per candidate claim on standard output, with its
+    score and the reasons for it."""
     from pipelines.claims import mine_files
 
     count = 0
-    for candidate in mine_files(files, min_checkworthiness, on_skip=lambda f, why: console.print(Text(f"skipped {f}: {why}"))):
+    for candidate in mine_files(files, min_score, on_skip=lambda f, why: console.print(Text(f"skipped {f}: {why}")),
+                                data_root=data_dir().root):
         sys.stdout.write(json.dumps(candidate, ensure_ascii=False) + "\n")
         count += 1
     console.print(f"{count} candidate claims from {len(files)} file(s)")
+
+
+@claims_app.command("train")
+def claims_train(shared: Optional[Path] = typer.Option(None, "--shared", help="The shared corpora's parent folder "
+                                                        "(default: $FRAMECHECK_SHARED, else ../shared beside the repository)."),
+                 package: bool = typer.Option(False, "--package", help="Write the packaged model (pipelines/claims/models/) "
+                                              "instead of the data directory's."),
+                 dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Dev reference files (default: bench/devsets/claims_*_dev.jsonl)."),
+                 train: Optional[list[Path]] = typer.Option(None, "--train", help="Train reference files (default: pipelines/claims/training/)."),
+                 relevance: str = typer.Option("hash", help="Relevance features: hash | use."),
+                 checkworthy: str = typer.Option("hash", help="Check-worthiness features: hash | use.")):
+    """Fit the claim ranker from the shared corpora, the train references and the annotators'
+    check-worthiness labels; choose its cut on the dev set; save it with its model card."""
+    from pipelines.claims import PACKAGED_MODEL, data_model_path, shared_corpora, train_ranker
+
+    for name, kind in (("--relevance", relevance), ("--checkworthy", checkworthy)):
+        if kind not in ("hash", "use"):
+            raise FrameCheckError(f"{name}: {kind!r} is neither 'hash' nor 'use'")
+    out_path = PACKAGED_MODEL if package else data_model_path(data_dir().root)
+    result = train_ranker(data_dir(), shared_corpora(shared), out_path, dev, train, (relevance, checkworthy),
+                          progress=lambda message: console.print(Text(message)))
+    card = result.card_data
+    for language, metrics in sorted((card["metrics"]["dev"] or {}).items()):
+        console.print(Text(f"dev {language}: R-precision {metrics['r_precision']}, recall@2x|gold| "
+                           f"{metrics['recall_at_2x_gold']}, {metrics['candidates_per_100']} candidates per 100 sentences"))
+    console.print(Text(f"cut {card['cut']} ({card['cut_chosen_on']}); {card['annotations']} annotator labels"))
+    console.print(Text(f"wrote {result.model} and {result.card}"))
 
 
 # --- annotate --------------------------------------------------------------------------

@@ -1,83 +1,109 @@
-"""Claim candidates on hand-written English and Chinese text: what counts as talking about
-the SCS, check-worthiness (facts high; opinion, satire, questions and off-topic text low),
-cue spans, evidence candidates and the mined records."""
+"""Claim candidates on hand-written English and Chinese text: the learned score (relevance to
+the SCS from the sentence, its neighbours and its document, times check-worthiness), cue
+spans, evidence candidates and the mined records. The ranker is the packaged one; its
+quality is measured on real held-apart text by bench/claim_ranker.py, not here."""
 
 import pytest
 
 from pipelines.claims.mine import (
     EvidenceRetriever,
     bilingual_query,
-    checkworthiness,
     load_cues,
-    mentions_scs,
     mine_articles,
     mine_text,
-    score_signals,
 )
+from pipelines.claims.ranker import load_ranker
 from pipelines.kernel.facts import load_facts
 from pipelines.kernel.records import Article, claim_id_for
 from pipelines.kernel.text import normalized_text_hash
-from pipelines.kernel.topic import load_topic
 
-TOPIC = load_topic()
 CUES = load_cues()
+RANKER = load_ranker()
 
 FACTUAL = [
-    ("en", "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters."),
-    ("en", "Since May 2018, people on the court list can be barred from trains and flights for up to one year."),
-    ("en", "Rongcheng gives every resident 1,000 points, and the city now requires their consent."),
-    ("en", "Every Chinese citizen is given a single national social credit score."),  # sweeping and false: still checkable
-    ("zh-Hans", "截至2018年底，全国法院累计限制失信被执行人购买机票1746万人次。"),
-    ("zh-Hans", "统一社会信用代码由18位字符组成，取代了企业原来的三个证照号码。"),
-    ("zh-Hant", "失信被執行人名單自2013年起由最高人民法院公布，名單上的人不得乘坐飛機。"),
+    "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters.",
+    "Since May 2018, people on the court list can be barred from trains and flights for up to one year.",
+    "截至2018年底，全国法院累计限制失信被执行人购买机票1746万人次。",
+    "失信被執行人名單自2013年起由最高人民法院公布，名單上的人不得乘坐飛機。",
 ]
 NOT_CHECKWORTHY = [
-    ("en", "I think the social credit system is an insult to human dignity and we should never copy it."),  # opinion
-    ("en", "Is your next loan going to depend on what you post online?"),  # question
-    ("en", "lol next they will dock my social credit score for putting pineapple on pizza 😂"),  # satire
-    ("en", "I woke up to find my social credit score had dropped because my fridge reported me."),  # satire, first person
-    ("en", "Please like and subscribe, and let me know what you think about social credit!"),  # appeal
-    ("zh-Hans", "我觉得社会信用体系建成后，中国社会一定会更加和谐。"),  # prediction and value judgement
-    ("zh-Hans", "建议给我家猫也开个芝麻分，看看它能不能贷到猫粮，哈哈。"),  # satire
-    ("zh-Hant", "難道這就是所謂的信用社會嗎？"),  # rhetorical question
+    "I think the social credit system is an insult to human dignity and we should never copy it.",  # opinion
+    "Is your next loan going to depend on what you post online?",  # question
+    "Please like and subscribe, and let me know what you think about social credit!",  # appeal
+    "我觉得社会信用体系建成后，中国社会一定会更加和谐。",  # prediction and value judgement
+]
+OFF_TOPIC = [
+    "The football club signed a new striker on Monday for a record 40 million pounds.",
+    "央行宣布下调存款准备金率0.5个百分点。",
 ]
 
 
-@pytest.mark.parametrize("language, sentence", FACTUAL)
-def test_factual_sentences_score_high(language, sentence):
-    assert checkworthiness(sentence, language) >= 0.5, score_signals(sentence, language)
+def _alone(sentence: str):
+    return RANKER.score_sentences([sentence])[0]
 
 
-@pytest.mark.parametrize("language, sentence", NOT_CHECKWORTHY)
-def test_opinion_satire_and_questions_score_low(language, sentence):
-    assert checkworthiness(sentence, language) <= 0.2, score_signals(sentence, language)
+def test_factual_claims_about_the_scs_pass_the_cut_and_off_topic_text_does_not():
+    for sentence in FACTUAL:
+        assert _alone(sentence).score >= RANKER.cut, (sentence, _alone(sentence))
+    for sentence in OFF_TOPIC:
+        assert _alone(sentence).score < RANKER.cut, (sentence, _alone(sentence))
 
 
-def test_every_factual_sentence_outranks_every_opinion():
-    lowest_fact = min(checkworthiness(s, lang) for lang, s in FACTUAL)
-    highest_opinion = max(checkworthiness(s, lang) for lang, s in NOT_CHECKWORTHY)
-    assert lowest_fact > highest_opinion + 0.2
+def test_checkworthiness_is_higher_for_facts_than_for_opinion_questions_and_appeals():
+    facts = sorted(_alone(s).checkworthy for s in FACTUAL)
+    others = sorted(_alone(s).checkworthy for s in NOT_CHECKWORTHY)
+    assert sum(facts) / len(facts) > sum(others) / len(others)
+    assert facts[len(facts) // 2] > others[len(others) // 2]  # the median fact above the median opinion
 
 
-def test_mentions_scs_directly_or_in_context():
-    assert mentions_scs("The court blacklist bars defaulters from flights.", TOPIC)
-    assert mentions_scs("失信被执行人不得乘坐飞机。", TOPIC)
-    assert mentions_scs("失信被執行人不得乘坐飛機。", TOPIC)
-    assert not mentions_scs("The scheme was launched in 2014.", TOPIC)
-    assert mentions_scs("The scheme was launched in 2014.", TOPIC, in_context=True)  # "the scheme" refers back
-    assert not mentions_scs("The weather in Hangzhou was lovely.", TOPIC, in_context=True)
-    # generic words count only in a text about the SCS: elsewhere they are sports scores and bond ratings
-    for generic in ("According to the index, China's overall score is 60.2.", "The agency cut the country's credit rating.",
-                    "扩大出口信用保险支持。"):
-        assert not mentions_scs(generic, TOPIC) and mentions_scs(generic, TOPIC, in_context=True)
-    assert mentions_scs("他的信用记录良好。", TOPIC)  # 信用 + a record: the SCS's vocabulary
+def test_relevance_reads_the_neighbours_and_the_document():
+    """A sentence that refers back ("the scheme") is about the SCS in a text about it, not in
+    a text about football; an ordinary sentence stays off-topic in both."""
+    scs = ["China's social credit system puts judgment defaulters on a court blacklist.",
+           "The scheme was launched in 2014.", "Blacklisted debtors cannot buy plane tickets."]
+    football = ["The club signed a new striker on Monday.", "The scheme was launched in 2014.",
+                "The striker scored twice in his first match."]
+    in_scs, in_football = RANKER.score_sentences(scs)[1], RANKER.score_sentences(football)[1]
+    assert in_scs.relevance > in_football.relevance
+    weather = RANKER.score_sentences([scs[0], "The weather in Hangzhou was lovely.", scs[2]])[1]
+    assert weather.relevance < in_scs.relevance
+
+
+def test_no_chinese_substring_trap():
+    """进一步 ("further") is no opinion marker: it hardly moves an ordinary statement's score
+    (the old lexicon's 一步 matched inside it and dropped the sentence)."""
+    plain, further = (_alone(s) for s in ("国家发展改革委规范信用修复工作。", "国家发展改革委进一步规范信用修复工作。"))
+    assert abs(plain.checkworthy - further.checkworthy) < 0.1 and abs(plain.relevance - further.relevance) < 0.1
+    assert further.relevance > 0.5
 
 
 def test_off_topic_text_yields_no_candidates():
     text = ("The football club signed a new striker on Monday for a record 40 million pounds. "
             "The club said the player would join the squad for the summer tour of China.")
-    assert mine_text(text, TOPIC, CUES) == []
-    assert mine_text("央行宣布下调存款准备金率0.5个百分点。春季旅游市场持续升温。", TOPIC, CUES) == []
+    assert mine_text(text, CUES) == []
+    assert mine_text("央行宣布下调存款准备金率0.5个百分点。春季旅游市场持续升温。", CUES) == []
+
+
+def test_bad_input_empty_huge_mixed_and_japanese(tmp_path):
+    """Each handled with a logged reason or a plain result, never a crash: an empty file, a
+    5 MB text on one line, mixed scripts, and a Japanese document (not mined as Chinese)."""
+    from pipelines.claims import mine_files
+
+    files = {"empty.txt": "",
+             "huge.txt": "失信被执行人名单" * (5_000_000 // 24),  # one line of 5 MB (UTF-8), no sentence end
+             "mixed.txt": "Since 2013 the Supreme People's Court has published a list of judgment defaulters. "
+                          "失信被执行人名单自2013年起由最高人民法院公布。",
+             "ja.txt": "社会信用システムでは、裁判所が2013年から判決を履行しない人のリストを公表している。"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    skipped: list[tuple[str, str]] = []
+    mined = list(mine_files([tmp_path / n for n in files], None, lambda f, why: skipped.append((f.name, why)),
+                            evidence_k=0))
+    reasons = dict(skipped)
+    assert "empty text" in reasons["empty.txt"]
+    assert "one line of" in reasons["huge.txt"] and not any(c["source_file"].endswith("huge.txt") for c in mined)
+    assert "language_unsupported:ja" in reasons["ja.txt"]
+    assert {c["language"] for c in mined if c["source_file"].endswith("mixed.txt")} == {"en", "zh-Hans"}
 
 
 MIXED = (
@@ -90,7 +116,7 @@ MIXED = (
 
 
 def test_mine_text_candidates_offsets_context_languages_and_cues():
-    candidates = mine_text(MIXED, TOPIC, CUES)
+    candidates = mine_text(MIXED, CUES)
     texts = [c.text for c in candidates]
     for c in candidates:
         assert MIXED[c.start : c.end] == c.text
@@ -164,19 +190,17 @@ def test_evidence_for_other_mechanisms():
 
 
 def test_mine_articles_adds_metadata_stable_ids_and_evidence():
-    text = ("The court list began in 2013. It names people who can repay a court-ordered debt but refuse to.\n"
-            "I think it is scary.")
+    text = f"{FACTUAL[0]} {FACTUAL[1]}\nI think it is scary."
     article = Article(article_id="a1", url="http://granite-herald.example/x", outlet_id="granite-herald",
                       outlet_name="G", camp="western", language="en", source_kind="web",
                       title="Social credit: the court list explained", author=None, published="2019-03-04", text=text,
                       text_sha256=normalized_text_hash(text), relevance=20.0, duplicate_of=None, warc_file="w",
                       warc_offset=0, body_sha256="0")
     retriever = EvidenceRetriever(load_facts())
-    claims = mine_articles([article], TOPIC, CUES, retriever)
-    again = mine_articles([article], TOPIC, CUES, retriever)
+    claims = mine_articles([article], CUES, retriever)
+    again = mine_articles([article], CUES, retriever)
     assert [c.claim_id for c in claims] == [c.claim_id for c in again]
-    assert [c.text for c in claims] == ["The court list began in 2013.",
-                                        "It names people who can repay a court-ordered debt but refuse to."]
+    assert [c.text for c in claims] == FACTUAL[:2]  # the opinion stays out
     first = claims[0]
     assert first.claim_id == claim_id_for("a1", first.start, first.end)
     assert (first.outlet_id, first.camp, first.published, first.url) == ("granite-herald", "western", "2019-03-04", article.url)
@@ -218,12 +242,12 @@ def test_claims_stage_streams_articles_and_transcripts_in_batches(tmp_path, monk
     retriever = EvidenceRetriever(load_facts())
     target = tmp_path / "claims.parquet"
     seen_total = []
-    claims_step = ClaimsStep(DataDir(tmp_path / "data"), topic=TOPIC, cues=CUES, retriever=retriever, target=target,
+    claims_step = ClaimsStep(DataDir(tmp_path / "data"), cues=CUES, retriever=retriever, target=target,
                              sources=[tmp_path / "articles.parquet", tmp_path / "transcripts.parquet"])
     claims_step.batch_rows = 1
     summary = run_step(claims_step, progress=lambda items, total, name: seen_total.append(total) or items)
     count = summary.records_out
-    expected = mine_articles([articles[0], articles[1], transcripts[0]], TOPIC, CUES, retriever)
+    expected = mine_articles([articles[0], articles[1], transcripts[0]], CUES, retriever)
     def key(claims):  # scores are stored as float32
         return [(c.claim_id, c.article_id, c.text, c.cues, [e.fact_id for e in c.evidence_candidates]) for c in claims]
 
@@ -242,7 +266,7 @@ def test_claims_stage_on_a_damaged_table_writes_nothing(tmp_path):
     bad.write_bytes(b"PAR1 this is not parquet")
     target = tmp_path / "claims.parquet"
     with pytest.raises(FrameCheckError, match="articles.parquet"):
-        run_step(ClaimsStep(DataDir(tmp_path / "data"), topic=TOPIC, cues=CUES, retriever=EvidenceRetriever(load_facts()),
+        run_step(ClaimsStep(DataDir(tmp_path / "data"), cues=CUES, retriever=EvidenceRetriever(load_facts()),
                             sources=[bad], target=target))
     assert not target.exists() and not list(tmp_path.glob(".claims*"))
 
@@ -257,10 +281,10 @@ def test_sentences_and_articles_in_other_languages_are_not_mined(tmp_path):
     ja = "社会信用システムでは、裁判所が2013年から判決を履行しない人のリストを公表している。"
     ko = "중국 법원은 2013년부터 판결을 이행하지 않는 사람들의 명단을 공개하고 있다."
     en = "By the end of 2018 courts had blocked 17.46 million flight-ticket purchases by judgment defaulters."
-    candidates = mine_text("\n".join([en, ja, ko]), TOPIC, CUES, "en", in_context=True)
+    candidates = mine_text("\n".join([en, ja, ko]), CUES, "en")
     assert [(c.text, c.language) for c in candidates] == [(en, "en")]
     write_records(tmp_path / "articles.parquet", [_article("a1", en), _article("a2", ja, "ja")], Article)
-    summary = run_step(ClaimsStep(DataDir(tmp_path / "data"), topic=TOPIC, cues=CUES, retriever=EvidenceRetriever(load_facts()),
+    summary = run_step(ClaimsStep(DataDir(tmp_path / "data"), cues=CUES, retriever=EvidenceRetriever(load_facts()),
                                   sources=[tmp_path / "articles.parquet"], target=tmp_path / "claims.parquet"))
     assert summary.skipped["language_unsupported"] == 1 and summary.records_out == 1
     logged = (tmp_path / "data" / "logs" / "claims.skips.jsonl").read_text(encoding="utf-8")

@@ -113,6 +113,8 @@ def test_card_is_complete_and_matches_the_baselines(built):
     assert "annotation/GUIDELINES.md" in body and "Krippendorff's alpha, verdict (nominal)" in body
     assert "Krippendorff's alpha by language" in body and "Krippendorff's alpha by camp" in body
     assert "release rehydrate" in body
+    # the claim ranker that chose the claims: its training data, their licences and its dev figures
+    assert "\n### The claim ranker\n" in body and "ClaimBuster" in body and "CC BY 4.0" in body and "R-precision" in body
     # split counts in the body are the front matter's
     claims_info = next(i for i in front["dataset_info"] if i["config_name"] == "claims")
     for split in claims_info["splits"]:

@@ -80,11 +80,12 @@ def _claim(i: int, text: str) -> Claim:
                  language="en", checkworthiness=0.5, outlet_id="o", camp="western", published=None, url="u")
 
 
-def test_a_crafted_model_in_the_baselines_folder_is_refused_and_never_runs(tmp_path):
+def test_a_crafted_ranker_in_the_data_directory_is_refused_and_never_runs(tmp_path):
     from annotation.sync import annotation_order
+    from pipelines.claims import data_model_path
 
     data = DataDir(tmp_path / "data")
-    model = data.baselines_dir / "0.9.9" / "models" / "checkworthy-logreg.skops"
+    model = data_model_path(data.root)  # the task order's model: the data directory's ranker overrides the packaged one
     crafted_model(model)
     payload = tmp_path / "payload-ran"
     claims = [_claim(1, f"open({str(payload)!r}, 'w').close()")]  # the text the model would exec
@@ -248,13 +249,12 @@ def test_a_page_of_endless_text_is_dropped_as_too_long():
 
 def test_a_claims_context_is_bounded_and_keeps_the_words_nearest_the_claim():
     from pipelines.claims.mine import MAX_CONTEXT_CHARS, load_cues, mine_text
-    from pipelines.kernel.topic import load_topic
 
     before = "x" * 50_000 + " The nearest words before."  # a run of "x" as the HTML bomb gave, then words
     after = "The nearest words after " + "x" * 50_000
     claim = STORY[0]
     text = f"{before}\n{claim}\n{after}"
-    candidates = [c for c in mine_text(text, load_topic(), load_cues(), "en") if c.text == claim]
+    candidates = [c for c in mine_text(text, load_cues(), "en") if c.text == claim]
     assert candidates, "the on-topic sentence was not mined"
     found = candidates[0]
     assert 0 < len(found.context_before) <= MAX_CONTEXT_CHARS and 0 < len(found.context_after) <= MAX_CONTEXT_CHARS

@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipelines.claims.mine import EvidenceRetriever, load_cues, mine_text
+from pipelines.claims.mine import MAX_CANDIDATE_CHARS, EvidenceRetriever, load_cues, mine_text
+from pipelines.claims.ranker import load_ranker
 from pipelines.kernel.records import claim_id_for
 from pipelines.kernel.text import detect_language, language_skip_reason
-from pipelines.kernel.topic import load_topic
 
 COMMENT_SUFFIXES = (".jsonl",)
 EVIDENCE_K = 3
@@ -48,11 +48,13 @@ def file_texts(path: Path) -> list[tuple[str, str]]:
     return [("text", path.read_text(encoding="utf-8-sig", errors="replace"))]
 
 
-def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str], None],
-               evidence_k: int = EVIDENCE_K) -> Iterator[dict]:
+def mine_files(files: list[Path], min_score: float | None, on_skip: Callable[[Path, str], None],
+               evidence_k: int = EVIDENCE_K, data_root: Path | None = None) -> Iterator[dict]:
+    """min_score: the cut (None: the model's own, chosen on the dev set); data_root: a data
+    directory whose refitted ranker overrides the packaged one."""
     from pipelines.kernel.facts import load_facts
 
-    topic, cues = load_topic(), load_cues()
+    cues, ranker = load_cues(), load_ranker(data_root)
     retriever = EvidenceRetriever(load_facts()) if evidence_k else None
     for path in files:
         if not path.is_file():
@@ -63,15 +65,19 @@ def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str
         except Exception as exc:  # one unreadable file must not stop the others
             on_skip(path, f"{type(exc).__name__}: {exc}")
             continue
-        # comments under a video about the SCS are about it even when one alone does not say so
-        in_context = topic.is_relevant("\n".join(text for _unit, text in units))
         for unit, text in units:
+            if not text.strip():
+                on_skip(path, f"{unit}: empty text")
+                continue
             language = detect_language(text)
             unsupported = language_skip_reason(language)
             if unsupported:
                 on_skip(path, f"{unit}: {unsupported}")
                 continue
-            candidates = mine_text(text, topic, cues, language, min_score=min_score, in_context=in_context)
+            if "\n" not in text.strip() and len(text) > 100 * MAX_CANDIDATE_CHARS:
+                on_skip(path, f"{unit}: one line of {len(text):,} characters (sentences over "
+                              f"{MAX_CANDIDATE_CHARS} characters are not scored)")
+            candidates = mine_text(text, cues, language, min_score=min_score, ranker=ranker, explain=True)
             evidence = (retriever.top_k([c.text for c in candidates], evidence_k, [c.language for c in candidates])
                         if retriever else [()] * len(candidates))
             for c, ev in zip(candidates, evidence):
@@ -83,6 +89,7 @@ def mine_files(files: list[Path], min_score: float, on_skip: Callable[[Path, str
                     "start": c.start,
                     "end": c.end,
                     "checkworthiness": c.checkworthiness,
+                    "reasons": c.reasons,
                     "language": c.language,
                     "context_before": c.context_before,
                     "context_after": c.context_after,

@@ -1,14 +1,17 @@
 """Fitted models on disk: the one place that writes and reads skops files.
 
-`framecheck baselines` (and `release build`) save their pipelines with `save_model`;
-`annotate push` reads the newest one back with `load_model` to order tasks by uncertainty.
+`framecheck baselines` (and `release build`) save their pipelines with `save_model`, and
+`framecheck claims train` the claim ranker (a dict of scikit-learn objects: a
+HashingVectorizer, a TfidfTransformer, logistic regressions, numbers and strings);
+`claims run` and `annotate push` read the ranker back with `load_model`.
 A skops file names the types it needs; loading one with a type the project never writes
 could run code (a FunctionTransformer whose function is `exec`), so `load_model` accepts
 only the exact types below and refuses anything else.
 
 `TRUSTED_TYPES` is what `skops.io.get_untrusted_types` reports for the models the project
 writes (pipelines/baselines/models.py `make_model` — majority, logreg, svm — after
-`compact`, through `save_model`): nothing, with skops 0.16 (the scikit-learn estimators,
+`compact`, through `save_model`) and for the claim ranker (pipelines/claims/train.py `fit`):
+nothing, with skops 0.16 (the scikit-learn estimators,
 NumPy arrays and builtin containers they hold are on skops' own trusted list). A skops
 release that reported one of those types differently would make `load_model` refuse the
 project's own models with a one-line error naming the type — the safe way to fail: add

@@ -46,6 +46,12 @@ def _converters():
     return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
 
 
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified ones (a model trained on simplified Chinese then
+    reads traditional text too); text without Chinese characters is returned as it is."""
+    return _converters()[0].convert(text) if CJK.search(text) else text
+
+
 def chinese_script(text: str) -> str:
     """zh-Hant when traditional-only characters outnumber simplified-only ones."""
     sample = "".join(CJK.findall(text))[:4000]

@@ -15,6 +15,7 @@ from pipelines.baselines import (
     save_models,
     write_baseline_files,
 )
+from pipelines.claims import model_path_for, ranker_card
 from pipelines.kernel.facts import FACTS_FILE, load_facts
 from pipelines.kernel.io import DataDir, atomic_path, read_records
 from pipelines.kernel.label_schema import SCHEMA_FILE, load_schema
@@ -48,7 +49,8 @@ class BuildReleaseStep(Step):
 
     def inputs(self) -> list[Path]:
         tables = self._article_tables() + [self.data.table(name) for name in ("claims", "annotations")]
-        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE] + registry_files(self.data)
+        ranker = model_path_for(self.data.root).with_suffix(".json")  # the claim ranker's card goes into the release card
+        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE, ranker] + registry_files(self.data)
                 + ([self.prior / "SHA256SUMS"] if self.prior else []))
 
     def params(self) -> dict:
@@ -86,7 +88,8 @@ class BuildReleaseStep(Step):
             results = {"dataset": definition.name, "version": definition.version,
                        **release_baselines(claims_frames(tables.rows["claims"], names), names, schema, keep_models=models)}
             plots = write_baseline_files(tmp / "baselines", results)
-            return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()}}
+            return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()},
+                    "claim_ranker": ranker_card(data.root)}
 
         folder, written = write_release(
             tables, definition, schema, self.target,

@@ -177,6 +177,31 @@ def _baselines_section(baselines: dict | None, plots: dict[str, str]) -> list[st
     return parts
 
 
+def _ranker_section(card: dict | None) -> list[str]:
+    """The claim ranker that chose and scored the claims: its features, training data and their
+    licences, its cut and its figures on the held-apart dev set (from its model card)."""
+    if not card:
+        return []
+    counts = card.get("training_data", {})
+    rows = [[part, source, n["positive"], n["negative"]]
+            for part in ("relevance", "checkworthy") for source, n in sorted(counts.get(part, {}).items())]
+    metrics = (card.get("metrics") or {}).get("dev") or {}
+    lines = [
+        "### The claim ranker",
+        f"`checkworthiness` is the ranker's score, the probability that a sentence is a checkable claim about the SCS "
+        f"(relevance to the SCS x check-worthiness; features: relevance {card['features']['relevance']}, "
+        f"check-worthiness {card['features']['checkworthy']}); sentences scoring at least the cut "
+        f"{card['cut']} ({card['cut_chosen_on']}) became candidates. Model: `{card['model']}`. Trained on:",
+        _table(["part", "source", "positive", "negative"], rows),
+        "Licences of the training data: " + "; ".join(f"{k}: {v}" for k, v in sorted(card.get("licences", {}).items())) + ".",
+    ]
+    if metrics:
+        lines.append(_table(["language", "dev sentences", "gold", "candidates per 100", "R-precision", "recall@2x|gold|"],
+                            [[lang, m["sentences"], m["gold"], m["candidates_per_100"], m["r_precision"],
+                              m["recall_at_2x_gold"]] for lang, m in sorted(metrics.items())]))
+    return lines
+
+
 def _changes_section(diff, version: str) -> str:
     if diff is None:
         return "See `CHANGELOG.md`."
@@ -220,8 +245,9 @@ def card_body(definition: ReleaseDefinition, schema: LabelSchema, tables: Releas
         "Pages were crawled with Scrapy (robots.txt obeyed, per-domain delays, honest User-Agent) into a WARC archive; "
         "article text was extracted with trafilatura from the archive, exact and near-duplicate (MinHash LSH) copies were "
         "grouped, off-topic pages were dropped by a bilingual topic score, and candidate claims were mined sentence by "
-        "sentence with a check-worthiness score (`checkworthiness`) and sensational-cue spans from a lexicon. "
+        "sentence with a learned score (`checkworthiness`, see below) and sensational-cue spans from a lexicon. "
         "`warc_file`, `warc_offset` and `body_sha256` give every article's provenance.",
+        *_ranker_section(context.get("claim_ranker")),
         "## Annotation",
         _annotation_text(schema),
         _schema_section(schema),
