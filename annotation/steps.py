@@ -9,6 +9,7 @@ from pathlib import Path
 from annotation.adjudication import adjudicate
 from annotation.agreement import agreement_report
 from annotation.labels import parse_export
+from annotation.paging import DEFAULT_PAGE_SIZE, check_page_size
 from annotation.review import push_review_queue
 from annotation.store import all_annotations, content_key, keep_export, sources
 from annotation.sync import pull, push
@@ -83,17 +84,18 @@ class PushStep(Step):
 
 
 class PullStep(Step):
-    """`framecheck annotate pull`: Label Studio annotations → a snapshot and the annotations table."""
+    """`framecheck annotate pull`: Label Studio annotations → a snapshot and the annotations table,
+    a page of tasks at a time (a killed pull resumes after its last completed page)."""
 
     name = "annotate pull"
     skippable = False
 
-    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT):
+    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT, page_size: int = DEFAULT_PAGE_SIZE):
         super().__init__(data)
-        self.project = project
+        self.project, self.page_size = project, check_page_size(page_size)
 
     def run(self, ctx: StepContext) -> None:
-        ctx.absorb(pull(self.data, self.project))
+        ctx.absorb(pull(self.data, self.project, self.page_size, ctx.progress))
 
 
 class AgreementStep(Step):

@@ -4,8 +4,9 @@ push: create or update the project (config + guidelines) and import claims not y
 present as tasks with predictions, so a claim is one task however often it is pushed.
 The config and every prediction are validated with the SDK's LabelInterface first, so
 an invalid one stops the push before anything reaches the server.
-pull: export every task into a new timestamped snapshot (append-only, annotators
-pseudonymized), then rebuild the annotations table from all snapshots.
+pull: read every task a page at a time (annotation/paging.py: resumable, with progress) into a
+new timestamped snapshot (append-only, annotators pseudonymized), then rebuild the annotations
+table from all sources.
 URL and token come from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY only."""
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from annotation.label_config import label_config
-from annotation.store import all_annotations, new_snapshot_path, sources
+from annotation.paging import DEFAULT_PAGE_SIZE, PartialPull, check_page_size, pull_pages
+from annotation.store import all_annotations, new_snapshot_path, server_key, sources
 from pipelines.kernel.config import ANNOTATION_DIR
 from pipelines.kernel.facts import load_facts
 from pipelines.kernel.io import (
@@ -259,26 +261,44 @@ def _users(client) -> tuple[dict[int, str], set[str]]:
     return emails, identities
 
 
-def pull(data: DataDir, title: str) -> StageSummary:
+def find_project(client, url: str, title: str):
+    project = next((p for p in client.projects.list() if p.title == title), None)
+    if project is None:
+        raise FrameCheckError(f"Label Studio at {url}: no project titled {title!r} (push first)")
+    return project
+
+
+def pull(data: DataDir, title: str, page_size: int = DEFAULT_PAGE_SIZE, progress=None) -> StageSummary:
+    """A page of tasks at a time into a partial pull (resumed if a killed one left it), each
+    page pseudonymized before it is saved; then one new snapshot, written atomically, and the
+    annotations table rebuilt from every source (imports such as the demo export included)."""
+    check_page_size(page_size)
     client, url = _connect()
     with _api(url, f"export of project {title!r}"):
-        project = next((p for p in client.projects.list() if p.title == title), None)
-        if project is None:
-            raise FrameCheckError(f"Label Studio at {url}: no project titled {title!r} (push first)")
+        project = find_project(client, url, title)
         emails, identities = _users(client)
-        raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True))
-    try:
-        tasks = json.loads(raw)
-    except ValueError as exc:
-        raise FrameCheckError(f"Label Studio at {url}: export of project {title!r} is not JSON ({exc})") from None
-    tasks = _pseudonymize_export(tasks, emails)
-    _check_no_identities(tasks, identities, url)
+        partial = PartialPull(data, server_key(url), project.id, page_size)
+        resumed_at = partial.pages_done + 1 if partial.resumed else None
+
+        def clean(tasks: list[dict]) -> list[dict]:
+            tasks = _pseudonymize_export(tasks, emails)
+            _check_no_identities(tasks, identities, url)
+            return tasks
+
+        server_total = pull_pages(client, project.id, partial, clean, progress)
     snapshot = new_snapshot_path(data, url, project.id)
-    with snapshot.open("x", encoding="utf-8") as fh:
-        json.dump(tasks, fh, ensure_ascii=False, indent=1)
+    written = partial.write_snapshot(snapshot)
+    partial.finish()
     summary = rebuild_annotations(data)
     summary.stage = "annotate pull"
     summary.outputs.insert(0, str(snapshot))
+    summary.notes.insert(0, f"{written} tasks in {partial.pages_done} page(s) of up to {page_size}"
+                            + (f"; resumed at page {resumed_at} after an interrupted pull" if resumed_at else ""))
+    if partial.discarded:
+        summary.notes.insert(1, f"an earlier interrupted pull was started again from page 1 ({partial.discarded})")
+    if written < server_total:
+        summary.notes.append(f"the server counts {server_total} tasks but {written} were read (tasks deleted during the pull?); "
+                             "pull again for a complete snapshot")
     return summary
 
 

@@ -277,11 +277,12 @@ def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Lab
 
 
 @annotate_app.command("pull")
-def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title.")):
-    """Export annotations into an append-only snapshot store, then the annotations table."""
+def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title."),
+                  page_size: int = typer.Option(500, help="Tasks per request; a killed pull resumes after its last completed page.")):
+    """Export annotations a page at a time into an append-only snapshot store, then the annotations table."""
     from annotation import PullStep
 
-    run(PullStep(data_dir(), project))
+    run(PullStep(data_dir(), project, page_size))
 
 
 @annotate_app.command("agreement")
