@@ -24,7 +24,22 @@ from pipelines.kernel.releases import check_ood_outlets, load_definition
 from pipelines.kernel.step import Step, StepContext
 from pipelines.release.card import card_body
 from pipelines.release.changelog import dataset_changelog_path, find_previous
-from pipelines.release.tables import build_tables, write_release
+from pipelines.release.tables import ReleaseValidationError, build_tables, write_release
+
+
+def check_trainable(definition, claim_rows: dict[str, list[dict]], claims: list[Claim], annotations: list[Annotation]) -> None:
+    """The baselines train on the train split: without a labeled claim in it (too few labels
+    pulled, all from articles that fall in test or ood_test), stop in one line saying so."""
+    if claim_rows.get("train"):
+        return
+    labeled = sum(len(rows) for rows in claim_rows.values())
+    counts = ", ".join(f"{split}={len(rows)}" for split, rows in claim_rows.items())
+    claim_ids = {c.claim_id for c in claims}
+    matching = len({a.claim_id for a in annotations if a.claim_id in claim_ids})
+    raise ReleaseValidationError(
+        f"release {definition.version}: no labeled claim in the train split, which the baselines train on "
+        f"({labeled} labeled claims: {counts}; {matching} of {len(claims)} claims in the claims table have annotations) "
+        f"— label claims of more articles (splits go by article), pull, and build again")
 
 
 class BuildReleaseStep(Step):
@@ -77,6 +92,7 @@ class BuildReleaseStep(Step):
         annotations = read_records(data.table("annotations"), Annotation)
         gold = gold_labels(annotations, schema)
         tables = build_tables(definition, schema, articles, claims, gold, load_facts(), redistribute)
+        check_trainable(definition, tables.rows["claims"], claims, annotations)
         released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
         agreement = agreement_report([a for a in annotations if a.claim_id in released],
                                      {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()}, schema)
