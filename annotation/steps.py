@@ -11,7 +11,7 @@ from annotation.agreement import agreement_report
 from annotation.labels import parse_export
 from annotation.paging import DEFAULT_PAGE_SIZE, check_page_size
 from annotation.review import push_review_queue
-from annotation.store import all_annotations, content_key, keep_export, sources
+from annotation.store import all_annotations, content_key, describe_sources, keep_export, sources
 from annotation.sync import pull, push
 from pipelines.kernel.io import DataDir, FrameCheckError, read_records
 from pipelines.kernel.label_schema import SCHEMA_FILE
@@ -67,6 +67,7 @@ class ImportAnnotationsStep(Step):
         ctx.wrote(self.data.table("annotations"))
         ctx.note(f"{len({a.annotator for a in kept})} annotators, {len({a.claim_id for a in kept})} claims labeled, "
                  f"from {len(sources(self.data))} source(s)")
+        ctx.note(describe_sources(self.data, kept))
 
 
 class PushStep(Step):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from annotation.label_config import label_config
 from annotation.paging import DEFAULT_PAGE_SIZE, PartialPull, check_page_size, pull_pages
-from annotation.store import all_annotations, new_snapshot_path, server_key, sources
+from annotation.store import all_annotations, describe_sources, new_snapshot_path, server_key, sources
 from pipelines.kernel.config import ANNOTATION_DIR
 from pipelines.kernel.facts import load_facts
 from pipelines.kernel.io import (
@@ -311,4 +311,5 @@ def rebuild_annotations(data: DataDir) -> StageSummary:
     summary.records_out = write_records(target, annotations, Annotation)
     summary.outputs.append(str(target))
     summary.notes.append(f"{len(sources(data))} source(s) kept under {data.root / 'annotations'}")
+    summary.notes.append(describe_sources(data, annotations))
     return summary
