@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from annotation.adjudication import adjudicate
-from annotation.agreement import agreement_report
+from annotation.agreement import SETTINGS_FILE, agreement_report
 from annotation.labels import parse_export
 from annotation.paging import DEFAULT_PAGE_SIZE, check_page_size
 from annotation.review import push_review_queue
@@ -109,7 +109,7 @@ class AgreementStep(Step):
         self.result: dict | None = None
 
     def inputs(self) -> list[Path]:
-        return [self.data.table("annotations"), self.data.table("claims")]
+        return [self.data.table("annotations"), self.data.table("claims"), SETTINGS_FILE]
 
     def outputs(self) -> list[Path]:
         return [self.target]
@@ -124,6 +124,10 @@ class AgreementStep(Step):
         self.result = agreement_report(annotations, meta)
         ctx.summary.records_in = len(annotations)
         ctx.summary.records_out = self.result.get("claims_with_overlap", 0)
+        ctx.note(f"{self.result['claims_with_overlap']} claim(s) labeled by two or more annotators "
+                 f"(minimum {self.result['min_overlap_claims']})")
+        if self.result["warning"]:
+            ctx.note(self.result["warning"])
         with ctx.atomic(self.target) as tmp:
             tmp.write_text(json.dumps(self.result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         ctx.wrote(self.target)

@@ -305,6 +305,9 @@ def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print
     for field, pairs in result["kappa"].items():
         for pair, k in pairs.items():
             console.print(f"kappa {field} {pair}: {k['kappa']:.3f} (n={k['n']})")
+    console.print(f"{result['claims_with_overlap']} claim(s) labeled by two or more annotators (minimum {result.get('min_overlap_claims', '?')})")
+    if result.get("warning"):
+        console.print(Text(result["warning"], style="bold red"))
     report(summary)
 
 

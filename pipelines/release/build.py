@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from annotation import agreement_report, gold_labels
+from annotation import AGREEMENT_SETTINGS, agreement_report, gold_labels
 from pipelines.baselines import (
     BaselinesStep,
     claims_frames,
@@ -64,7 +64,7 @@ class BuildReleaseStep(Step):
 
     def inputs(self) -> list[Path]:
         tables = self._article_tables() + [self.data.table(name) for name in ("claims", "annotations")]
-        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE] + registry_files(self.data)
+        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE, AGREEMENT_SETTINGS] + registry_files(self.data)
                 + ([self.prior / "SHA256SUMS"] if self.prior else []))
 
     def params(self) -> dict:
@@ -126,6 +126,8 @@ class BuildReleaseStep(Step):
                 ctx.note(f"{task}: logreg test macro-F1 {logreg['macro_f1']:.3f} (n={logreg['n']})")
         if not written:
             ctx.note("an identical release of this version already exists; nothing rewritten")
+        if agreement.get("warning"):
+            ctx.note(agreement["warning"])
 
     def _copy_baselines(self, ctx: StepContext, folder: Path, models: dict, written: bool) -> None:
         """The baselines' results beside their models under data/baselines/<release>/, where

@@ -56,7 +56,8 @@ def _agreement_section(agreement: dict, schema: LabelSchema) -> list[str]:
     alpha = agreement.get("alpha", {})
     kinds = {f.name: f.kind for f in schema.fields}
     fields = list(alpha)
-    parts = [
+    parts = [f"> **{agreement['warning']}**"] if agreement.get("warning") else []
+    parts += [
         _table(
             ["figure", "value"],
             [
@@ -64,6 +65,8 @@ def _agreement_section(agreement: dict, schema: LabelSchema) -> list[str]:
                 ["annotations", agreement.get("annotations", 0)],
                 ["claims annotated", agreement.get("claims", 0)],
                 ["claims with 2+ annotators", agreement.get("claims_with_overlap", 0)],
+                *([["minimum claims with 2+ annotators (annotation/agreement.yaml)", agreement["min_overlap_claims"]]]
+                  if "min_overlap_claims" in agreement else []),
             ]
             + [[f"Krippendorff's alpha, {f} ({'nominal' if kinds.get(f) == 'single' else 'Jaccard set distance'})",
                 _fmt(v)] for f, v in alpha.items()],
