@@ -154,7 +154,15 @@ def _fields_report(annotations: list[Annotation], schema: LabelSchema) -> dict:
         "annotations": len(annotations),
         "claims_with_overlap": sum(1 for anns in _by_claim(annotations).values() if len(anns) >= 2),
         "alpha": {f: krippendorff_alpha(annotations, f, schema) for f in single + sets},
+        "overlap": {f: overlapping_claims(annotations, f, schema) for f in single + sets},
     }
+
+
+def overlapping_claims(annotations: list[Annotation], field: str, schema: LabelSchema) -> int:
+    """Claims on which two or more annotators gave the field a value: the units its alpha rests
+    on (fewer than claims_with_overlap for a field asked only under a condition)."""
+    return sum(1 for anns in _by_claim(annotations).values()
+               if sum(1 for a in anns.values() if _value(a, field, schema) is not None) >= 2)
 
 
 def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] | None = None,

@@ -103,6 +103,9 @@ class BuildReleaseStep(Step):
             results = {"dataset": definition.name, "version": definition.version,
                        **release_baselines(claims_frames(tables.rows["claims"], names), names, schema, keep_models=models)}
             plots = write_baseline_files(tmp / "baselines", results)
+            # the agreement figures beside the data they describe, for the report and for users
+            (tmp / "agreement.json").write_text(json.dumps(agreement, indent=2, ensure_ascii=False) + "\n",
+                                                encoding="utf-8")
             return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()}}
 
         folder, written = write_release(

@@ -24,6 +24,14 @@ DEMO_WARNING = (
 GUIDELINES = "annotation/GUIDELINES.md"
 
 
+def demo_notice(folder) -> str | None:
+    """The card's demo warning as plain text, when the release's card carries it (a demo build)."""
+    card = folder / "README.md"
+    if not card.is_file() or DEMO_WARNING not in card.read_text(encoding="utf-8"):
+        return None
+    return DEMO_WARNING.removeprefix("> ").replace("**", "")
+
+
 def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -69,7 +77,8 @@ def _agreement_section(agreement: dict, schema: LabelSchema) -> list[str]:
                   if "min_overlap_claims" in agreement else []),
             ]
             + [[f"Krippendorff's alpha, {f} ({'nominal' if kinds.get(f) == 'single' else 'Jaccard set distance'})",
-                _fmt(v)] for f, v in alpha.items()],
+                _fmt(v) + (f" ({agreement['overlap'][f]} claims rated by 2+)" if f in agreement.get("overlap", {}) else "")]
+               for f, v in alpha.items()],
         )
     ]
     for key in ("language", "camp"):
