@@ -73,7 +73,7 @@ def test_killed_pull_resumes_after_its_last_completed_page(pushed, monkeypatch):
         raise KeyboardInterrupt  # as Ctrl-C would, between two page requests
 
     with pytest.raises(KeyboardInterrupt):
-        pull(data, pushed["title"], PAGE, killed_after_first_page)
+        pull(data, pushed["title"], page_size=PAGE, progress=killed_after_first_page)
     partial = PartialPull(data, server_key(pushed["url"]), pushed["id"], PAGE)
     assert partial.pages_done == 1 and partial.tasks_done == PAGE
     assert not list(data.snapshots_dir.glob("*.json")) and not data.table("annotations").exists(), "nothing half-written"
@@ -109,4 +109,4 @@ def test_page_size_is_checked_before_any_request(tmp_path):
 
     for bad in (0, -1, 10_000):
         with pytest.raises(FrameCheckError, match="--page-size"):
-            PullStep(DataDir(tmp_path), "x", bad)
+            PullStep(DataDir(tmp_path), "x", page_size=bad)
