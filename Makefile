@@ -5,6 +5,7 @@ VENV ?= .venv
 LS_VENV ?= .venv-labelstudio
 DATA ?= data
 SOURCE ?= demo
+DB ?= sqlite
 FC := $(VENV)/bin/framecheck --data-dir $(DATA)
 DEMO_EXPORT := demo/annotations/demo_export.json
 PYTEST_ARGS ?=
@@ -67,8 +68,8 @@ $(LS_VENV)/.installed:
 
 labelstudio-venv: $(LS_VENV)/.installed ## install the Label Studio server in its own virtual environment
 
-labelstudio: $(VENV)/.installed $(LS_VENV)/.installed ## start Label Studio on 127.0.0.1 (data under $(DATA)/labelstudio)
-	$(VENV)/bin/python -m annotation.server --data-dir $(DATA) --ls-venv $(LS_VENV)
+labelstudio: $(VENV)/.installed $(LS_VENV)/.installed ## start Label Studio on 127.0.0.1 (data under $(DATA)/labelstudio; DB=postgres: PostgreSQL under $(DATA)/postgres)
+	$(VENV)/bin/python -m annotation.server --data-dir $(DATA) --ls-venv $(LS_VENV) --db $(DB)
 
 # A shared crawl frontier for `framecheck crawl --frontier redis://127.0.0.1:$(REDIS_PORT)/0`. Loopback only;
 # the frontier survives a restart through an append-only file in $(DATA)/redis (no RDB snapshots, no

@@ -5,13 +5,47 @@ annotator pair for the single fields, overall and broken down by language and ca
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from pydantic import field_validator
 
+from pipelines.kernel.config import ANNOTATION_DIR, ConfigModel, load_config
 from pipelines.kernel.label_schema import LabelSchema, load_schema
 from pipelines.kernel.records import Annotation
+
+SETTINGS_FILE = ANNOTATION_DIR / "agreement.yaml"
+
+
+class AgreementSettingsModel(ConfigModel):
+    min_overlap_claims: int
+
+    @field_validator("min_overlap_claims")
+    @classmethod
+    def _at_least_two(cls, value: int) -> int:
+        if value < 2:
+            raise ValueError(f"expected a whole number of at least 2 (agreement needs shared claims), got {value}")
+        return value
+
+
+@dataclass(frozen=True)
+class AgreementSettings:
+    min_overlap_claims: int
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> AgreementSettings:
+    return AgreementSettings(load_config(path, AgreementSettingsModel).min_overlap_claims)
+
+
+def overlap_warning(claims_with_overlap: int, minimum: int) -> str | None:
+    """The loud line shown wherever agreement is, when too few claims were labeled twice."""
+    if claims_with_overlap >= minimum:
+        return None
+    return (f"WARNING: only {claims_with_overlap} claim(s) labeled by two or more annotators, below the minimum of "
+            f"{minimum} (min_overlap_claims in annotation/agreement.yaml): alpha and kappa are not reliable")
 
 
 def _rated_fields(schema: LabelSchema) -> tuple[list[str], list[str]]:
@@ -120,14 +154,24 @@ def _fields_report(annotations: list[Annotation], schema: LabelSchema) -> dict:
         "annotations": len(annotations),
         "claims_with_overlap": sum(1 for anns in _by_claim(annotations).values() if len(anns) >= 2),
         "alpha": {f: krippendorff_alpha(annotations, f, schema) for f in single + sets},
+        "overlap": {f: overlapping_claims(annotations, f, schema) for f in single + sets},
     }
 
 
+def overlapping_claims(annotations: list[Annotation], field: str, schema: LabelSchema) -> int:
+    """Claims on which two or more annotators gave the field a value: the units its alpha rests
+    on (fewer than claims_with_overlap for a field asked only under a condition)."""
+    return sum(1 for anns in _by_claim(annotations).values()
+               if sum(1 for a in anns.values() if _value(a, field, schema) is not None) >= 2)
+
+
 def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] | None = None,
-                     schema: LabelSchema | None = None) -> dict:
-    """Overall figures, kappa per pair, and (given claim metadata) alpha by language and camp."""
+                     schema: LabelSchema | None = None, settings: AgreementSettings | None = None) -> dict:
+    """Overall figures, kappa per pair, and (given claim metadata) alpha by language and camp;
+    with the number of overlapping claims, the minimum they are held to, and a warning below it."""
     schema = schema or load_schema()
     annotations = [a for a in annotations if not a.adjudication]  # a reviewer's decision is the gold, not a rating
+    settings = settings or load_settings()
     single, _sets = _rated_fields(schema)
     report = {
         "annotators": len({a.annotator for a in annotations}),
@@ -135,6 +179,9 @@ def agreement_report(annotations: list[Annotation], claim_meta: dict[str, dict] 
         **_fields_report(annotations, schema),
         "kappa": {f: cohen_kappa_pairs(annotations, f) for f in single},
     }
+    report["min_overlap_claims"] = settings.min_overlap_claims
+    report["enough_overlap"] = report["claims_with_overlap"] >= settings.min_overlap_claims
+    report["warning"] = overlap_warning(report["claims_with_overlap"], settings.min_overlap_claims)
     for key in ("language", "camp"):
         if not claim_meta:
             break

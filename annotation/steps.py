@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 from annotation.adjudication import adjudicate
-from annotation.agreement import agreement_report
+from annotation.agreement import SETTINGS_FILE, agreement_report
 from annotation.labels import parse_export
+from annotation.paging import DEFAULT_PAGE_SIZE, check_page_size
 from annotation.review import push_review_queue
-from annotation.store import all_annotations, content_key, keep_export, sources
+from annotation.store import all_annotations, content_key, describe_sources, keep_export, sources
 from annotation.sync import pull, push
 from pipelines.kernel.io import DataDir, FrameCheckError, read_records
 from pipelines.kernel.label_schema import SCHEMA_FILE
@@ -66,6 +67,7 @@ class ImportAnnotationsStep(Step):
         ctx.wrote(self.data.table("annotations"))
         ctx.note(f"{len({a.annotator for a in kept})} annotators, {len({a.claim_id for a in kept})} claims labeled, "
                  f"from {len(sources(self.data))} source(s)")
+        ctx.note(describe_sources(self.data, kept))
 
 
 class PushStep(Step):
@@ -84,17 +86,19 @@ class PushStep(Step):
 
 
 class PullStep(Step):
-    """`framecheck annotate pull`: Label Studio annotations → a snapshot and the annotations table."""
+    """`framecheck annotate pull`: Label Studio annotations → a snapshot and the annotations table,
+    a page of tasks at a time (a killed pull resumes after its last completed page)."""
 
     name = "annotate pull"
     skippable = False
 
-    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT, annotators: int | None = None):
+    def __init__(self, data: DataDir, project: str = DEFAULT_PROJECT, annotators: int | None = None,
+                 page_size: int = DEFAULT_PAGE_SIZE):
         super().__init__(data)
-        self.project, self.annotators = project, annotators
+        self.project, self.annotators, self.page_size = project, annotators, check_page_size(page_size)
 
     def run(self, ctx: StepContext) -> None:
-        ctx.absorb(pull(self.data, self.project, self.annotators))
+        ctx.absorb(pull(self.data, self.project, self.annotators, page_size=self.page_size, progress=ctx.progress))
 
 
 class AgreementStep(Step):
@@ -107,7 +111,7 @@ class AgreementStep(Step):
         self.result: dict | None = None
 
     def inputs(self) -> list[Path]:
-        return [self.data.table("annotations"), self.data.table("claims")]
+        return [self.data.table("annotations"), self.data.table("claims"), SETTINGS_FILE]
 
     def outputs(self) -> list[Path]:
         return [self.target]
@@ -122,6 +126,10 @@ class AgreementStep(Step):
         self.result = agreement_report(annotations, meta)
         ctx.summary.records_in = len(annotations)
         ctx.summary.records_out = self.result.get("claims_with_overlap", 0)
+        ctx.note(f"{self.result['claims_with_overlap']} claim(s) labeled by two or more annotators "
+                 f"(minimum {self.result['min_overlap_claims']})")
+        if self.result["warning"]:
+            ctx.note(self.result["warning"])
         with ctx.atomic(self.target) as tmp:
             tmp.write_text(json.dumps(self.result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         ctx.wrote(self.target)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -87,3 +88,13 @@ def all_annotations(data: DataDir, schema: LabelSchema | None = None) -> list[An
             keyed = replace(annotation, annotation_id=f"{key}/{annotation.annotation_id}")
             latest[keyed.annotation_id] = keyed
     return sorted(latest.values(), key=lambda a: a.annotation_id)
+
+
+def describe_sources(data: DataDir, annotations: list[Annotation]) -> str:
+    """Which sources the annotations table holds and how many annotations each gave, so that a
+    pull says that it kept the imported (demo) export, and an import that it kept the pulls."""
+    counts = Counter(a.annotation_id.split("/", 1)[0] for a in annotations)
+    names = {key: path.name for key, path in sources(data) if key.startswith("export-")}
+    parts = [f"{names[key].split('-', 1)[1]} (imported) {n}" if key in names else f"{key} (pulled) {n}"
+             for key, n in sorted(counts.items())]
+    return "annotations by source: " + (", ".join(parts) if parts else "none")

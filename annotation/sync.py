@@ -5,9 +5,10 @@ annotator, the overlap claims in each; config + guidelines) and import claims no
 present as tasks with predictions, so a claim is one task per project however often it is pushed.
 The config and every prediction are validated with the SDK's LabelInterface first, so
 an invalid one stops the push before anything reaches the server.
-pull: export every task of every project of the layout (and of the review project) into a
-new timestamped snapshot each (append-only, annotators pseudonymized), then rebuild the
-annotations table from all snapshots, merged by claim id.
+pull: read every task of every project of the layout (and of the review project) a page at a
+time (annotation/paging.py: resumable, with progress) into a new timestamped snapshot each
+(append-only, annotators pseudonymized), then rebuild the annotations table from all sources,
+merged by claim id.
 URL and token come from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY only."""
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from annotation.label_config import label_config
 from annotation.labels import evidence_result
 from annotation.layout import layout
 from annotation.store import all_annotations, new_snapshot_path, sources
+from annotation.paging import DEFAULT_PAGE_SIZE, PartialPull, check_page_size, pull_pages
+from annotation.store import all_annotations, describe_sources, new_snapshot_path, server_key, sources
 from pipelines.kernel.config import ANNOTATION_DIR
 from pipelines.kernel.facts import load_facts
 from pipelines.kernel.io import (
@@ -321,9 +324,11 @@ def _users(client) -> tuple[dict[int, str], set[str]]:
     return emails, identities
 
 
-def pull(data: DataDir, title: str, annotators: int | None = None, overlap: float | None = None) -> StageSummary:
+def pull(data: DataDir, title: str, annotators: int | None = None, overlap: float | None = None,
+         page_size: int = DEFAULT_PAGE_SIZE, progress=None) -> StageSummary:
     """Every annotator project of the layout, and the review project once there is one, each into
     a snapshot of its own; the annotations table is rebuilt from all of them (merged by claim id)."""
+    check_page_size(page_size)
     plan = layout(title, annotators, overlap)
     client, url = _connect()
     with _api(url, f"export of project {title!r}"):
@@ -334,26 +339,40 @@ def pull(data: DataDir, title: str, annotators: int | None = None, overlap: floa
                                   "(push first; for one shared project, --annotators 1)")
         emails, identities = _users(client)
         titles = plan.projects + ([plan.review_project] if plan.review_project in by_title else [])
-        snapshots = [pull_project(client, url, data, by_title[t], emails, identities) for t in titles]
+        notes: list[str] = []
+        snapshots = [pull_project(client, url, data, by_title[t], emails, identities, page_size, progress, notes)
+                     for t in titles]
     summary = rebuild_annotations(data)
     summary.stage = "annotate pull"
     summary.outputs[:0] = [str(s) for s in snapshots]
+    summary.notes[:0] = notes
     return summary
 
 
-def pull_project(client, url: str, data: DataDir, project, emails: dict[int, str], identities: set[str]) -> Path:
-    """One project's tasks → a new snapshot (annotators pseudonymized before anything is written)."""
-    title = project.title
-    raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True))
-    try:
-        tasks = json.loads(raw)
-    except ValueError as exc:
-        raise FrameCheckError(f"Label Studio at {url}: export of project {title!r} is not JSON ({exc})") from None
-    tasks = _pseudonymize_export(tasks, emails)
-    _check_no_identities(tasks, identities, url)
+def pull_project(client, url: str, data: DataDir, project, emails: dict[int, str], identities: set[str],
+                 page_size: int = DEFAULT_PAGE_SIZE, progress=None, notes: list[str] | None = None) -> Path:
+    """One project's tasks, a page at a time into a partial pull (resumed if a killed one left it),
+    each page pseudonymized before it is saved; then a new snapshot, written atomically."""
+    partial = PartialPull(data, server_key(url), project.id, page_size)
+    resumed_at = partial.pages_done + 1 if partial.resumed else None
+
+    def clean(tasks: list[dict]) -> list[dict]:
+        tasks = _pseudonymize_export(tasks, emails)
+        _check_no_identities(tasks, identities, url)
+        return tasks
+
+    server_total = pull_pages(client, project.id, partial, clean, progress)
     snapshot = new_snapshot_path(data, url, project.id)
-    with snapshot.open("x", encoding="utf-8") as fh:
-        json.dump(tasks, fh, ensure_ascii=False, indent=1)
+    written = partial.write_snapshot(snapshot)
+    partial.finish()
+    if notes is not None:
+        notes.append(f"{project.title}: {written} tasks in {partial.pages_done} page(s) of up to {page_size}"
+                     + (f"; resumed at page {resumed_at} after an interrupted pull" if resumed_at else ""))
+        if partial.discarded:
+            notes.append(f"{project.title}: an earlier interrupted pull was started again from page 1 ({partial.discarded})")
+        if written < server_total:
+            notes.append(f"{project.title}: the server counts {server_total} tasks but {written} were read "
+                         "(tasks deleted during the pull?); pull again for a complete snapshot")
     return snapshot
 
 
@@ -366,4 +385,5 @@ def rebuild_annotations(data: DataDir) -> StageSummary:
     summary.records_out = write_records(target, annotations, Annotation)
     summary.outputs.append(str(target))
     summary.notes.append(f"{len(sources(data))} source(s) kept under {data.root / 'annotations'}")
+    summary.notes.append(describe_sources(data, annotations))
     return summary

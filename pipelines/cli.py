@@ -399,11 +399,12 @@ def annotate_push(project: str = typer.Option("FrameCheck SCS claims", help="Lab
 
 @annotate_app.command("pull")
 def annotate_pull(project: str = typer.Option("FrameCheck SCS claims", help="Label Studio project title (the annotator projects are named after it)."),
-                  annotators: Optional[int] = typer.Option(None, help=ANNOTATORS_HELP)):
-    """Export every annotator project (and the review project) into append-only snapshots, then the annotations table."""
+                  annotators: Optional[int] = typer.Option(None, help=ANNOTATORS_HELP),
+                  page_size: int = typer.Option(500, help="Tasks per request; a killed pull resumes after its last completed page.")):
+    """Export every annotator project (and the review project) a page at a time into append-only snapshots, then the annotations table."""
     from annotation import PullStep
 
-    run(PullStep(data_dir(), project, annotators))
+    run(PullStep(data_dir(), project, annotators, page_size))
 
 
 @annotate_app.command("agreement")
@@ -426,6 +427,9 @@ def annotate_agreement(as_json: bool = typer.Option(False, "--json", help="Print
     for field, pairs in result["kappa"].items():
         for pair, k in pairs.items():
             console.print(f"kappa {field} {pair}: {k['kappa']:.3f} (n={k['n']})")
+    console.print(f"{result['claims_with_overlap']} claim(s) labeled by two or more annotators (minimum {result.get('min_overlap_claims', '?')})")
+    if result.get("warning"):
+        console.print(Text(result["warning"], style="bold red"))
     report(summary)
 
 

@@ -3,6 +3,7 @@ LIAR check (loader counts; accuracy beside Wang 2017)."""
 
 import csv
 import importlib.util
+import io
 import zlib
 from collections import Counter
 
@@ -160,3 +161,16 @@ def test_models_are_saved_with_skops_and_predict_the_same(tmp_path):
         assert sio.get_untrusted_types(file=path) == []
         loaded = sio.load(path)
         assert list(loaded.predict(frames["test"]["text"])) == before[path.stem]
+
+
+def test_confusion_plot_panels_are_large_enough_to_read():
+    from PIL import Image
+
+    from pipelines.baselines.models import CONFUSION_FONT_PT
+
+    results = release_baselines(_frames(), NAMES)
+    image = Image.open(io.BytesIO(confusion_png("verdict", results["tasks"]["verdict"])))
+    # two models × two eval splits: each panel about 4.6 × 4.4 in at 100 dpi, labels at 11 pt
+    # (the first plots had 3.4-inch panels with 6 pt labels: 680 px for the grid)
+    assert image.width >= 2 * 400 and image.height >= 2 * 380, image.size
+    assert CONFUSION_FONT_PT >= 10

@@ -214,6 +214,9 @@ def release_baselines(frames: dict, names: dict[str, list[str]], schema: LabelSc
     return results
 
 
+CONFUSION_FONT_PT = 11
+
+
 def confusion_png(task: str, task_result: dict, kinds=("logreg", "svm")) -> bytes | None:
     """One PNG per task: confusion matrices, a row per model, a column per eval split.
 
@@ -231,8 +234,10 @@ def confusion_png(task: str, task_result: dict, kinds=("logreg", "svm")) -> byte
     if not kinds or not splits:
         return None
     labels = task_result["labels"]
-    with plt.rc_context({"font.size": 8, "svg.hashsalt": "framecheck"}):
-        fig, axes = plt.subplots(len(kinds), len(splits), figsize=(3.4 * len(splits), 3.0 * len(kinds)), squeeze=False)
+    # Sized to be read where it is shown (the report scales it to a 900 px column): labels and
+    # counts at 11-12 pt on a 4.6-inch panel, long label names rotated, no overlapping titles.
+    with plt.rc_context({"font.size": CONFUSION_FONT_PT, "svg.hashsalt": "framecheck"}):
+        fig, axes = plt.subplots(len(kinds), len(splits), figsize=(4.6 * len(splits), 4.4 * len(kinds)), squeeze=False)
         for i, kind in enumerate(kinds):
             for j, split in enumerate(splits):
                 ax = axes[i][j]
@@ -240,16 +245,17 @@ def confusion_png(task: str, task_result: dict, kinds=("logreg", "svm")) -> byte
                 ax.imshow(matrix, cmap="Blues")
                 for (r, c), value in np.ndenumerate(matrix):
                     ax.text(c, r, str(int(value)), ha="center", va="center",
-                            color="white" if value > matrix.max() / 2 else "black", fontsize=7)
-                ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=6)
-                ax.set_yticks(range(len(labels)), labels, fontsize=6)
+                            color="white" if value > matrix.max() / 2 else "black", fontsize=CONFUSION_FONT_PT + 1)
+                ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=CONFUSION_FONT_PT)
+                ax.set_yticks(range(len(labels)), labels, fontsize=CONFUSION_FONT_PT)
                 macro = results[kind][split].get("macro_f1")
-                ax.set_title(f"{kind} · {split} (macro-F1 {macro:.3f})" if macro is not None else f"{kind} · {split}", fontsize=8)
-                ax.set_xlabel("predicted", fontsize=7)
-                ax.set_ylabel("gold", fontsize=7)
-        fig.suptitle(f"{task}: confusion matrices", fontsize=9)
+                ax.set_title(f"{kind} · {split}\nmacro-F1 {macro:.3f}" if macro is not None else f"{kind} · {split}",
+                             fontsize=CONFUSION_FONT_PT + 1)
+                ax.set_xlabel("predicted", fontsize=CONFUSION_FONT_PT)
+                ax.set_ylabel("gold", fontsize=CONFUSION_FONT_PT)
+        fig.suptitle(f"{task}: confusion matrices", fontsize=CONFUSION_FONT_PT + 3)
         fig.tight_layout()
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
     return buffer.getvalue()

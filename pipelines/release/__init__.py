@@ -2,6 +2,7 @@
 dataset folder; publishing to the Hub and rehydrating withheld text."""
 
 from pipelines.release.build import BuildReleaseStep
+from pipelines.release.card import demo_notice
 from pipelines.release.publish import PushReleaseStep, RehydrateStep
 
-__all__ = ["BuildReleaseStep", "PushReleaseStep", "RehydrateStep"]
+__all__ = ["BuildReleaseStep", "PushReleaseStep", "RehydrateStep", "demo_notice"]

@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from annotation import agreement_report, gold_labels
+from annotation import AGREEMENT_SETTINGS, agreement_report, gold_labels
 from pipelines.baselines import (
     BaselinesStep,
     claims_frames,
@@ -25,7 +25,22 @@ from pipelines.kernel.releases import check_ood_outlets, load_definition
 from pipelines.kernel.step import Step, StepContext
 from pipelines.release.card import card_body
 from pipelines.release.changelog import dataset_changelog_path, find_previous
-from pipelines.release.tables import build_tables, write_release
+from pipelines.release.tables import ReleaseValidationError, build_tables, write_release
+
+
+def check_trainable(definition, claim_rows: dict[str, list[dict]], claims: list[Claim], annotations: list[Annotation]) -> None:
+    """The baselines train on the train split: without a labeled claim in it (too few labels
+    pulled, all from articles that fall in test or ood_test), stop in one line saying so."""
+    if claim_rows.get("train"):
+        return
+    labeled = sum(len(rows) for rows in claim_rows.values())
+    counts = ", ".join(f"{split}={len(rows)}" for split, rows in claim_rows.items())
+    claim_ids = {c.claim_id for c in claims}
+    matching = len({a.claim_id for a in annotations if a.claim_id in claim_ids})
+    raise ReleaseValidationError(
+        f"release {definition.version}: no labeled claim in the train split, which the baselines train on "
+        f"({labeled} labeled claims: {counts}; {matching} of {len(claims)} claims in the claims table have annotations) "
+        f"— label claims of more articles (splits go by article), pull, and build again")
 
 
 class BuildReleaseStep(Step):
@@ -50,7 +65,7 @@ class BuildReleaseStep(Step):
     def inputs(self) -> list[Path]:
         tables = self._article_tables() + [self.data.table(name) for name in ("claims", "annotations")]
         ranker = model_path_for(self.data.root).with_suffix(".json")  # the claim ranker's card goes into the release card
-        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE, ranker] + registry_files(self.data)
+        return (tables + [self.definition.path, SCHEMA_FILE, FACTS_FILE, AGREEMENT_SETTINGS, ranker] + registry_files(self.data)
                 + ([self.prior / "SHA256SUMS"] if self.prior else []))
 
     def params(self) -> dict:
@@ -78,6 +93,7 @@ class BuildReleaseStep(Step):
         annotations = read_records(data.table("annotations"), Annotation)
         gold = gold_labels(annotations, schema)
         tables = build_tables(definition, schema, articles, claims, gold, load_facts(), redistribute)
+        check_trainable(definition, tables.rows["claims"], claims, annotations)
         released = {row["claim_id"]: row for rows in tables.rows["claims"].values() for row in rows}
         agreement = agreement_report([a for a in annotations if a.claim_id in released],
                                      {cid: {"language": r["language"], "camp": r["camp"]} for cid, r in released.items()}, schema)
@@ -88,6 +104,9 @@ class BuildReleaseStep(Step):
             results = {"dataset": definition.name, "version": definition.version,
                        **release_baselines(claims_frames(tables.rows["claims"], names), names, schema, keep_models=models)}
             plots = write_baseline_files(tmp / "baselines", results)
+            # the agreement figures beside the data they describe, for the report and for users
+            (tmp / "agreement.json").write_text(json.dumps(agreement, indent=2, ensure_ascii=False) + "\n",
+                                                encoding="utf-8")
             return {"baselines": results, "baseline_plots": {task: f"baselines/{name}" for task, name in plots.items()},
                     "claim_ranker": ranker_card(data.root)}
 
@@ -112,6 +131,8 @@ class BuildReleaseStep(Step):
                 ctx.note(f"{task}: logreg test macro-F1 {logreg['macro_f1']:.3f} (n={logreg['n']})")
         if not written:
             ctx.note("an identical release of this version already exists; nothing rewritten")
+        if agreement.get("warning"):
+            ctx.note(agreement["warning"])
 
     def _copy_baselines(self, ctx: StepContext, folder: Path, models: dict, written: bool) -> None:
         """The baselines' results beside their models under data/baselines/<release>/, where

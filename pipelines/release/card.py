@@ -24,6 +24,14 @@ DEMO_WARNING = (
 GUIDELINES = "annotation/GUIDELINES.md"
 
 
+def demo_notice(folder) -> str | None:
+    """The card's demo warning as plain text, when the release's card carries it (a demo build)."""
+    card = folder / "README.md"
+    if not card.is_file() or DEMO_WARNING not in card.read_text(encoding="utf-8"):
+        return None
+    return DEMO_WARNING.removeprefix("> ").replace("**", "")
+
+
 def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -56,7 +64,8 @@ def _agreement_section(agreement: dict, schema: LabelSchema) -> list[str]:
     alpha = agreement.get("alpha", {})
     kinds = {f.name: f.kind for f in schema.fields}
     fields = list(alpha)
-    parts = [
+    parts = [f"> **{agreement['warning']}**"] if agreement.get("warning") else []
+    parts += [
         _table(
             ["figure", "value"],
             [
@@ -64,9 +73,12 @@ def _agreement_section(agreement: dict, schema: LabelSchema) -> list[str]:
                 ["annotations", agreement.get("annotations", 0)],
                 ["claims annotated", agreement.get("claims", 0)],
                 ["claims with 2+ annotators", agreement.get("claims_with_overlap", 0)],
+                *([["minimum claims with 2+ annotators (annotation/agreement.yaml)", agreement["min_overlap_claims"]]]
+                  if "min_overlap_claims" in agreement else []),
             ]
             + [[f"Krippendorff's alpha, {f} ({'nominal' if kinds.get(f) == 'single' else 'Jaccard set distance'})",
-                _fmt(v)] for f, v in alpha.items()],
+                _fmt(v) + (f" ({agreement['overlap'][f]} claims rated by 2+)" if f in agreement.get("overlap", {}) else "")]
+               for f, v in alpha.items()],
         )
     ]
     for key in ("language", "camp"):

@@ -1,7 +1,10 @@
 """`framecheck report`: one HTML page with the plots a researcher wants before reading rows.
 
-The sections follow the label schema's fields (the ones the release has). Plots are embedded
-PNGs; every string from the data is HTML-escaped."""
+The sections follow the label schema's fields (the ones the release has), then the release's
+agreement figures and baselines. A demo release (its card says so) opens with a banner. Plots
+are embedded PNGs drawn at the column's width with readable fonts; paths are shown relative
+to the data directory or the repository, never as absolute local paths; every string from the
+data is HTML-escaped."""
 
 from __future__ import annotations
 
@@ -17,10 +20,33 @@ from pipelines.kernel.io import DataDir
 from pipelines.kernel.label_schema import SCHEMA_FILE, Field, LabelSchema, load_schema
 from pipelines.kernel.releases import load_release_frames, release_folder
 from pipelines.kernel.step import Step, StepContext
+from pipelines.release import demo_notice
+
+
+PLOT_FONT_PT = 11
+# Figures are drawn at the width of the report's column (900 px at 110 dpi ≈ 8 in), so the
+# fonts set here are the sizes a reader sees.
+PLOT_STYLE = {"font.size": PLOT_FONT_PT, "axes.titlesize": PLOT_FONT_PT + 2, "axes.labelsize": PLOT_FONT_PT,
+              "xtick.labelsize": PLOT_FONT_PT - 1, "ytick.labelsize": PLOT_FONT_PT - 1, "legend.fontsize": PLOT_FONT_PT - 1}
+
+
+def _figure(height: float = 3.6):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(PLOT_STYLE):
+        return plt.subplots(figsize=(8, height))
+
+
+def _legend_outside(ax) -> None:
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=PLOT_FONT_PT - 1)
 
 
 def _png(fig) -> str:
     buffer = io.BytesIO()
+    fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     import matplotlib.pyplot as plt
 
@@ -29,27 +55,23 @@ def _png(fig) -> str:
 
 
 def _stacked(frame: pd.DataFrame, column: str, by: str, title: str) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     table = frame.dropna(subset=[column]).groupby([by, column]).size().unstack(fill_value=0)
     if table.empty:
         return "<p>No data.</p>"
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    table.plot(kind="barh", stacked=True, ax=ax, colormap="tab20")
-    ax.set_title(title)
-    ax.set_xlabel("claims")
-    ax.legend(fontsize=7, loc="lower right")
+    fig, ax = _figure(max(2.4, 0.55 * len(table) + 1.4))
+    with plt.rc_context(PLOT_STYLE):
+        table.plot(kind="barh", stacked=True, ax=ax, colormap="tab20")
+        ax.set_title(title)
+        ax.set_xlabel("claims")
+        ax.set_ylabel(by)
+        _legend_outside(ax)
     return _png(fig)
 
 
 def _over_time(frame: pd.DataFrame, column: str) -> str:
     """Labels of a multi field (frames) per year of publication."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = [(str(published)[:4], label) for published, labels in zip(frame["published"], frame[column])
@@ -57,10 +79,13 @@ def _over_time(frame: pd.DataFrame, column: str) -> str:
     if not rows:
         return f"<p>No dated {escape(column)}.</p>"
     table = pd.DataFrame(rows, columns=["year", column]).groupby(["year", column]).size().unstack(fill_value=0)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    table.plot(ax=ax, marker="o")
-    ax.set_title(f"{column.capitalize()} over time (claims per year)")
-    ax.legend(fontsize=7)
+    fig, ax = _figure()
+    with plt.rc_context(PLOT_STYLE):
+        table.plot(ax=ax, marker="o")
+        ax.set_title(f"{column.capitalize()} over time (claims per year)")
+        ax.set_xlabel("year of publication")
+        ax.set_ylabel("claims")
+        _legend_outside(ax)
     return _png(fig)
 
 
@@ -104,6 +129,66 @@ def _baselines(folder: Path) -> str:
     return "".join(html) or "<p>No baselines in this release.</p>"
 
 
+def _agreement(folder: Path, schema: LabelSchema) -> str:
+    """The release's agreement figures (agreement.json): the overlap and its minimum, alpha per
+    label field with the claims it rests on, kappa per annotator pair, alpha by language and camp."""
+    import json
+
+    path = folder / "agreement.json"
+    if not path.exists():
+        return "<p>No agreement figures in this release (it has no agreement.json).</p>"
+    agreement = json.loads(path.read_text(encoding="utf-8"))
+    kinds = {f.name: f.kind for f in schema.fields}
+    html = []
+    if agreement.get("warning"):
+        html.append(f'<p class="warning">{escape(agreement["warning"])}</p>')
+    minimum = agreement.get("min_overlap_claims")
+    html.append(f"<p>{agreement.get('annotators', 0)} annotators, {agreement.get('annotations', 0)} annotations of "
+                f"{agreement.get('claims', 0)} claims; <b>{agreement.get('claims_with_overlap', 0)} claims labeled by two or more "
+                f"annotators</b>" + (f" (minimum {minimum})" if minimum is not None else "") + ".</p>")
+    overlap = agreement.get("overlap", {})
+    alpha = agreement.get("alpha", {})
+    fields = [f.name for f in schema.fields if f.name in alpha] + [f for f in alpha if f not in kinds]  # schema order
+    rows = "".join(f"<tr><td>{escape(f)}</td><td>{'nominal' if kinds.get(f) == 'single' else 'Jaccard set distance'}</td>"
+                   f"<td>{_figure_text(a)}</td><td>{escape(str(overlap.get(f, '–')))}</td></tr>"
+                   for f, a in ((f, alpha[f]) for f in fields))
+    html.append("<h3>Krippendorff's alpha per label field</h3><table><tr><th>field</th><th>distance</th><th>alpha</th>"
+                f"<th>claims rated by 2+</th></tr>{rows}</table>")
+    pairs = [(f, pair, k) for f, by_pair in (agreement.get("kappa") or {}).items() for pair, k in by_pair.items()]
+    if pairs:
+        rows = "".join(f"<tr><td>{escape(f)}</td><td>{escape(pair)}</td><td>{_figure_text(k['kappa'])}</td><td>{k['n']}</td></tr>"
+                       for f, pair, k in pairs)
+        html.append("<h3>Cohen's kappa per annotator pair</h3><p>Annotators are pseudonyms.</p><table><tr><th>field</th>"
+                    f"<th>pair</th><th>kappa</th><th>claims both labeled</th></tr>{rows}</table>")
+    else:
+        html.append("<p>No annotator pair labeled two or more claims in common: no kappa.</p>")
+    for key in ("language", "camp"):
+        groups = agreement.get(f"by_{key}") or {}
+        if groups:
+            head = "".join(f"<th>{escape(f)}</th>" for f in fields)
+            rows = "".join(f"<tr><td>{escape(g)}</td><td>{r.get('claims_with_overlap', 0)}</td>"
+                           + "".join(f"<td>{_figure_text(r['alpha'].get(f))}</td>" for f in fields) + "</tr>"
+                           for g, r in groups.items())
+            html.append(f"<h3>Alpha by {key}</h3><table><tr><th>{key}</th><th>claims 2+</th>{head}</tr>{rows}</table>")
+    return "".join(html)
+
+
+def _figure_text(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def shown_path(path: Path, data_root: Path) -> str:
+    """A path as the report shows it: relative to the data directory, else to the repository,
+    else its last parts; never an absolute local path."""
+    from pipelines.kernel.config import REPO_ROOT
+
+    path = path.resolve()
+    for base in (data_root.resolve(), REPO_ROOT):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return "/".join(path.parts[-3:])
+
+
 def _examples(claims: pd.DataFrame, field: Field, shown: list[str], per_label: int = 3) -> str:
     """Per label of a single field (in schema order), its most check-worthy claims, with the
     camp and the labels of the `shown` fields (every string escaped)."""
@@ -134,6 +219,7 @@ def _sections(schema: LabelSchema, folder: Path, claims: pd.DataFrame) -> list[t
         sections += [(f"{name} by {by}", _stacked(claims, field.name, by, f"{name} by {by}")) for by in ("camp", "language")]
     sections += [(f"{f.name.capitalize()} over time", _over_time(claims, f.name)) for f in present if f.kind == "multi"]
     sections += [(f"Top {f.name} per camp", _top_cues(folder, claims)) for f in schema.fields_of_kind("spans")[:1]]
+    sections.append(("Agreement", _agreement(folder, schema)))
     sections.append(("Baselines", _baselines(folder)))
     conditional = [f for f in single if f.required_if]
     sections += [(f"Example claims by {f.name}", _examples(claims, f, [c.name for c in conditional])) for f in conditional]
@@ -171,11 +257,16 @@ class ReportStep(Step):
                     lambda ids, labels=labels: [labels[i] for i in ids] if ids is not None else [])
         sections = _sections(schema, folder, claims)
         body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>" for title, content in sections)
+        notice = demo_notice(folder)
+        banner = f'<p class="demo" role="alert">{escape(notice)}</p>' if notice else ""
         html = (
             "<!doctype html><html><head><meta charset='utf-8'><title>FrameCheck report</title>"
             "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}section{margin-bottom:2em}"
+            "img{max-width:100%;height:auto}"
+            ".demo,.warning{border:3px solid #b00;background:#fee;color:#600;padding:0.8em 1em;font-weight:bold}"
             "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style></head>"
-            f"<body><h1>FrameCheck report — {escape(folder.name)}</h1><p>{len(claims)} labeled claims from {escape(str(folder))}.</p>"
+            f"<body><h1>FrameCheck report — {escape(folder.name)}</h1>{banner}"
+            f"<p>{len(claims)} labeled claims from the release {escape(shown_path(folder, self.data.root))}.</p>"
             f"{body}</body></html>"
         )
         with ctx.atomic(target) as tmp:
