@@ -46,8 +46,10 @@ class Page:
     tasks: list[dict]
 
 
-def task_pages(client, project_id: int, page_size: int = DEFAULT_PAGE_SIZE, first_page: int = 1) -> Iterator[Page]:
-    """Every page of a project's tasks from `first_page`, one request each, in task-id order.
+def task_pages(client, project_id: int, page_size: int = DEFAULT_PAGE_SIZE, first_page: int = 1,
+               fields: str = "all") -> Iterator[Page]:
+    """Every page of a project's tasks from `first_page`, one request each, in task-id order
+    (fields="task_only": without annotations, for listing what a project holds).
 
     Bounded by the count the server reports: the SDK's own pager asks for one page past the end
     and gets a 404 ('Invalid page.'), which here only means that tasks went away since."""
@@ -56,7 +58,7 @@ def task_pages(client, project_id: int, page_size: int = DEFAULT_PAGE_SIZE, firs
     number = first_page
     while True:
         try:
-            pager = client.tasks.list(project=project_id, fields="all", page=number, page_size=page_size, query=ORDER_BY_ID)
+            pager = client.tasks.list(project=project_id, fields=fields, page=number, page_size=page_size, query=ORDER_BY_ID)
         except ApiError as exc:
             if exc.status_code == 404 and number > 1:
                 return

@@ -24,7 +24,7 @@ from annotation.label_config import label_config
 from annotation.labels import evidence_result
 from annotation.layout import layout
 from annotation.store import all_annotations, new_snapshot_path, sources
-from annotation.paging import DEFAULT_PAGE_SIZE, PartialPull, check_page_size, pull_pages
+from annotation.paging import DEFAULT_PAGE_SIZE, PartialPull, check_page_size, pull_pages, task_pages
 from annotation.store import all_annotations, describe_sources, new_snapshot_path, server_key, sources
 from pipelines.kernel.config import ANNOTATION_DIR
 from pipelines.kernel.facts import load_facts
@@ -217,8 +217,11 @@ def check_predictions(interface, claims: list[Claim], schema: LabelSchema | None
             raise FrameCheckError(f"claim {claim.claim_id}: invalid prediction for Label Studio ({_one_line('; '.join(errors))})")
 
 
-def existing_claim_ids(client, project_id: int) -> set[str]:
-    return {(task.data or {}).get("claim_id") for task in client.tasks.list(project=project_id, fields="task_only", page_size=500)}
+def existing_claim_ids(client, project_id: int, page_size: int = DEFAULT_PAGE_SIZE) -> set[str]:
+    """The claims a project already holds, a page at a time through the same pager as pulls
+    (bounded by the server's task count)."""
+    return {(task.get("data") or {}).get("claim_id") for page in task_pages(client, project_id, page_size, fields="task_only")
+            for task in page.tasks}
 
 
 def push(data: DataDir, title: str, limit: int | None = None, annotators: int | None = None,

@@ -110,3 +110,13 @@ def test_page_size_is_checked_before_any_request(tmp_path):
     for bad in (0, -1, 10_000):
         with pytest.raises(FrameCheckError, match="--page-size"):
             PullStep(DataDir(tmp_path), "x", page_size=bad)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("page_size", [1, 5, 7])
+def test_a_project_whose_tasks_fill_their_pages_lists_every_claim(pushed, page_size):
+    from annotation.sync import existing_claim_ids
+
+    # five tasks: pages of 1 and 5 end exactly at the count, 7 is one short page
+    listed = existing_claim_ids(pushed["client"], pushed["id"], page_size)
+    assert listed == {t.data["claim_id"] for t in pushed["tasks"]} and len(listed) == 5
