@@ -345,6 +345,8 @@ _CAPTION = _any(r"^(photo|photograph|image|picture|pictured|caption|illustration
                 r"\s*(\(\w+\))?\s*:",
                 r"\b(getty images|shutterstock|afp via getty|ap photo|reuters/[a-z]|/reuters\b|epa-efe|xinhua/|"
                 r"photo by|photo credit|photo courtesy|image copyright|image caption|file (photo|picture))\b",
+                r"\[(photo|photos|video)\b[^\]]{0,60}\]\s*$",  # China Daily: "[Photo/Xinhua]", "[Photo by X / China Daily]"
+                r"[A-Z][a-z]+( [A-Z][a-z]+){0,2}\s*/\s*(china daily|xinhua|for china daily|agencies)\s*$",
                 r"^the (file )?(picture|photo|photograph|image)s? (taken|shown|above|below|shows?)\b",
                 r"\b(is|are|was|were) pictured (\w+ing|in|at|on|with|outside|inside|during|after|before)\b")
 _CAPTION_ZH = re.compile(r"^(图为|圖為|图片来源|圖片來源|资料图|資料圖|图[：:]|圖[：:])|[（(][^（()）]{0,30}摄[）)]\s*$")
