@@ -310,3 +310,14 @@ def test_training_on_a_small_corpus_writes_a_loadable_model_and_reports_f1(tmp_p
     assert metrics["train_gaps"] > 0 and 0 <= metrics["test_decoded_f1"]["f1"] <= 1
     assert metrics["test_model_f1"]["gold"] == len(held) - 1  # the held-out debate's boundaries, its end aside
     assert load_model(out).predict_proba is not None
+
+
+def test_a_long_quotation_of_several_sentences_is_split_at_its_stops():
+    first = "Platforms could give the system data on how reliable all the companies are in their payments, deliveries and the " \
+            "quality of what they sell to their many customers online."
+    second = "Firms in transport and logistics would be rated on the punctuality of their deliveries and on the " \
+             "complaints that their customers file against them with the regulator of the market."
+    text = f'The report says: "{first} {second}" (Example)'
+    assert sentences(text) == [f'The report says: "{first}', f'{second}"', "(Example)"]
+    short = 'He said: "The list is public. Anyone can search it." Then he left.'
+    assert sentences(short) == ['He said: "The list is public. Anyone can search it."', "Then he left."]

@@ -68,9 +68,8 @@ _TOKEN_WINDOW = 64  # the last token before a stop is looked for in this many ch
 
 def _false_stop(text: str, cursor: int, match: re.Match) -> bool:
     """A period that does not end an English sentence."""
-    piece = text[cursor : match.end()].strip()
-    if _LIST_MARKER.fullmatch(piece):
-        return True  # "1." or "(b)" opening a list item
+    if match.end() - cursor <= 8 and _LIST_MARKER.fullmatch(text[cursor : match.end()].strip()):
+        return True  # "1." or "(b)" opening a list item (a marker is short: a long piece is never copied)
     # The token searches below look at the sentence's last characters only: over the whole
     # sentence they were quadratic in a long run of letters ("x" × 20,000 took 2.5 s).
     tail = text[max(cursor, match.end() - _TOKEN_WINDOW) : match.end()]
@@ -346,9 +345,9 @@ _CAPTION = _any(r"^(photo|photograph|image|picture|pictured|caption|illustration
                 r"\b(getty images|shutterstock|afp via getty|ap photo|reuters/[a-z]|/reuters\b|epa-efe|xinhua/|"
                 r"photo by|photo credit|photo courtesy|image copyright|image caption|file (photo|picture))\b",
                 r"\[(photo|photos|video)\b[^\]]{0,60}\]\s*$",  # China Daily: "[Photo/Xinhua]", "[Photo by X / China Daily]"
-                r"[A-Z][a-z]+( [A-Z][a-z]+){0,2}\s*/\s*(china daily|xinhua|for china daily|agencies)\s*$",
                 r"^the (file )?(picture|photo|photograph|image)s? (taken|shown|above|below|shows?)\b",
                 r"\b(is|are|was|were) pictured (\w+ing|in|at|on|with|outside|inside|during|after|before)\b")
+_PHOTO_CREDIT = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+( [A-Z][a-z]+){0,2}\s*/\s*(China Daily|Xinhua|For China Daily|Agencies)\s*$")
 _CAPTION_ZH = re.compile(r"^(图为|圖為|图片来源|圖片來源|资料图|資料圖|图[：:]|圖[：:])|[（(][^（()）]{0,30}摄[）)]\s*$")
 _BYLINE = _any(r"^(?i:by|written by|posted by|reporting by|report by|editing by|additional reporting by)\s+"
                r"[A-Z][\w.'’-]*(\s+(and\s+|&\s+)?[A-Z][\w.'’-]*){0,6}([,;|]\s*.{0,60})?$",
@@ -412,16 +411,20 @@ def _line_reason(line: str, index: int, count: int) -> str | None:
     return None
 
 
+_MAX_FURNITURE_CHARS = 1000  # captions, credits and funding lines are short: a page-long "sentence" is not one
+
+
 def _sentence_reason(sentence: str, seen: set[str]) -> str | None:
     """Why a sentence is not a claim candidate, or None (seen: the sentences before it)."""
     if not re.search(r"[^\W\d_]", sentence):
         return "no_words"
-    if _CAPTION.search(sentence) or _CAPTION_ZH.search(sentence):
-        return "caption"
-    if _FUNDING.search(sentence):
-        return "funding"
-    if _BYLINE_ZH.match(sentence):
-        return "byline"
+    if len(sentence) <= _MAX_FURNITURE_CHARS:
+        if _CAPTION.search(sentence) or _PHOTO_CREDIT.search(sentence) or _CAPTION_ZH.search(sentence):
+            return "caption"
+        if _FUNDING.search(sentence):
+            return "funding"
+        if _BYLINE_ZH.match(sentence):
+            return "byline"
     key = re.sub(r"\W+", " ", sentence).strip().lower()
     if len(key) >= (8 if _CJK.search(key) else 20) and key in seen:  # short ones ("Thank you.") recur by chance
         return "repeated"
@@ -472,8 +475,20 @@ def _split_english(text: str, paragraphs: list[Span]) -> list[list[Span]]:
         spans = [s for s in (_trim(text, a + x - origin, a + y - origin) for x, y in inside) if s]
         covered = spans[-1][1] if spans else a
         rest = _trim(text, covered, b)  # what pysbd left out of its pieces
-        out.append(_rejoin_abbreviations(text, spans + ([rest] if rest else [])))
+        out.append([piece for span in _rejoin_abbreviations(text, spans + ([rest] if rest else []))
+                    for piece in _split_long(text, span)])
     return out
+
+
+_LONG_SENTENCE_WORDS = 60
+
+
+def _split_long(text: str, span: Span) -> list[Span]:
+    """pysbd keeps a quotation of several sentences whole ("… satisfaction. Particularly …"");
+    a claim is one sentence, so a piece past 60 words is split at its own stops."""
+    if len(text[span[0] : span[1]].split()) <= _LONG_SENTENCE_WORDS:
+        return [span]
+    return split_punctuated(text, *span)
 
 
 def _rejoin_abbreviations(text: str, spans: list[Span]) -> list[Span]:
