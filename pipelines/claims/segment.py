@@ -32,7 +32,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
+from pipelines.claims.boundaries import (  # noqa: F401  (MIN_, MAX_SPEECH_WORDS: for callers)
+    MAX_SPEECH_WORDS,
+    MIN_SPEECH_WORDS,
+    decode_boundaries,
+    load_boundary_model,
+    speech_word,
+)
 
 Span = tuple[int, int]
 
@@ -251,46 +257,9 @@ def _strip_marker(text: str, span: Span) -> Span:
 
 # --- Speech: learned boundaries -------------------------------------------------------------
 
-MIN_SPEECH_WORDS, MAX_SPEECH_WORDS = 3, 40  # windows an annotator can read as one claim
-# A cut gains the boundary's log-odds minus this: -0.75 also takes gaps the model rates a little
-# below even odds. Chosen on the dev debates (boundaries.DEV_FILES: F1 0.650 against 0.635 at 0),
-# never on the test debates.
-CUT_BIAS = -0.75
-
-
-def decode_boundaries(probabilities: np.ndarray, min_words: int = MIN_SPEECH_WORDS,
-                      max_words: int = MAX_SPEECH_WORDS, bias: float = CUT_BIAS) -> list[int]:
-    """Gap indices i (a sentence ends after word i) for len(probabilities) + 1 words: the cuts
-    that maximise the summed log-odds of the boundaries taken, with every window between
-    min_words and max_words words (the last one may be shorter)."""
-    n = len(probabilities) + 1
-    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    # a window starting at word s > 0 means a cut after word s-1, which gains gain[s-1]
-    gain = np.concatenate([[0.0], np.log(clipped / (1 - clipped)) - bias])
-    best = np.full(n + 1, -np.inf)
-    back = np.zeros(n + 1, dtype=np.int64)
-    best[0] = 0.0
-    for j in range(1, n + 1):  # best[j]: the first j words cut into windows
-        shortest = 1 if j == n else min_words  # the last window may be shorter
-        starts = np.arange(max(0, j - max_words), j - shortest + 1)
-        if starts.size == 0:
-            continue
-        values = best[starts] + gain[starts]
-        pick = int(np.argmax(values))
-        best[j], back[j] = values[pick], starts[pick]
-    cuts, j = [], n
-    while j > 0:
-        j = int(back[j])
-        if j > 0:
-            cuts.append(j - 1)
-    return sorted(cuts)
-
-
 def split_speech(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Sentence-sized windows of English speech without punctuation, from the learned model;
     the clause-opener heuristic when no model is installed."""
-    from pipelines.claims.boundaries import load_boundary_model, speech_word
-
     model = load_boundary_model()
     end = len(text) if end is None else end
     if model is None:
