@@ -288,11 +288,3 @@ def train_boundary_model(shared_corpora_dir: Path, out_path: Path = BOUNDARY_MOD
         metrics[f"{part}_decoded_f1"] = summarise(decoded)
     return metrics
 
-
-if __name__ == "__main__":  # python -m pipelines.claims.boundaries [CORPORA_DIR [OUT]] (until `claims train` calls it)
-    import json
-    import sys
-
-    corpora_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else PIPELINES_DIR.parent.parent / "shared" / "corpora"
-    out = Path(sys.argv[2]) if len(sys.argv) > 2 else BOUNDARY_MODEL_FILE
-    print(json.dumps(train_boundary_model(corpora_dir, out)))
