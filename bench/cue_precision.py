@@ -14,6 +14,10 @@ a correct benign frame that has nothing to do with credit.
 
 Prints precision per language and label, with the number judged, and whether the current
 lexicon still finds each judged span (a change to cues.yaml shows here), then one JSON line.
+`precision` is the lexicon as sampled; `current_precision` counts only the judged spans the
+current lexicon still finds. After the bare "1984" and 全覆盖 went because of this sample, the
+current figure is measured on the sample that guided the change, so it is not independent:
+a fresh sample is the honest check.
 
 Usage: python bench/cue_precision.py   (reads ../shared/corpora, or $FRAMECHECK_SHARED/corpora)
 Without the corpora it says so and exits 0, or 1 under CI=true (bench/shared_data.py)."""
@@ -51,7 +55,8 @@ def main() -> int:
     from pipelines.claims.mine import load_cues
 
     cues = load_cues()
-    tally: dict[str, dict[str, int]] = defaultdict(lambda: {"judged": 0, "correct": 0, "still_matched": 0})
+    tally: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"judged": 0, "correct": 0, "still_matched": 0, "still_matched_correct": 0})
     for number, line in enumerate(JUDGED.read_text(encoding="utf-8").splitlines(), 1):
         ref = json.loads(line)
         text = document_text(ref["corpus"], ref["doc_id"])
@@ -67,11 +72,13 @@ def main() -> int:
             tally[key]["judged"] += 1
             tally[key]["correct"] += ref["correct"]
             tally[key]["still_matched"] += matched
-    result = {key: {**counts, "precision": round(counts["correct"] / counts["judged"], 3)}
+            tally[key]["still_matched_correct"] += matched and ref["correct"]
+    result = {key: {**counts, "precision": round(counts["correct"] / counts["judged"], 3),
+                    "current_precision": round(counts["still_matched_correct"] / max(counts["still_matched"], 1), 3)}
               for key, counts in sorted(tally.items())}
     for key, row in result.items():
-        print(f"{key:34} precision {row['precision']:.2f} ({row['correct']}/{row['judged']}), "
-              f"still matched {row['still_matched']}")
+        print(f"{key:34} precision {row['precision']:.2f} ({row['correct']}/{row['judged']}); current lexicon: "
+              f"{row['still_matched']} still matched, {row['current_precision']:.2f} of them correct")
     print(json.dumps({"cue_precision": result, "judged": sum(r["judged"] for k, r in result.items() if k.endswith(":all"))}))
     return 0
 

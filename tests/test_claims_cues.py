@@ -68,3 +68,13 @@ def test_no_removed_memorised_entry_is_back():
     for lang, entry in removed:
         entry = entry.replace("\\|", "|")
         assert (lang, entry) not in literals and entry not in patterns, entry
+
+
+def test_1984_is_a_cue_as_the_novel_not_as_the_year():
+    assert found("He left the club in 1984 and never came back.") == set()
+    assert {label for _t, label in found('Critics call the plan "1984" come true.')} == {"dystopia_reference"}
+    assert {label for _t, label in found("It reads like the novel 1984.")} == {"dystopia_reference"}
+
+
+def test_administrative_full_coverage_is_no_sweeping_cue():
+    assert found("审计全覆盖工作在各地展开。") == set()
