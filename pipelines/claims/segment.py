@@ -439,8 +439,15 @@ def _split_english(text: str, paragraphs: list[Span]) -> list[list[Span]]:
         pieces.append((found, found + len(stripped)))
         cursor = found + len(stripped)
     out: list[list[Span]] = []
+    first = 0  # pieces are in order: each paragraph's start from where the previous one's ended
     for (a, b), origin in zip(paragraphs, origins):
-        inside = [(max(x, origin), min(y, origin + b - a)) for x, y in pieces if x < origin + b - a and y > origin]
+        while first < len(pieces) and pieces[first][1] <= origin:
+            first += 1
+        inside = []
+        for x, y in pieces[first:]:
+            if x >= origin + b - a:
+                break
+            inside.append((max(x, origin), min(y, origin + b - a)))
         spans = [s for s in (_trim(text, a + x - origin, a + y - origin) for x, y in inside) if s]
         covered = spans[-1][1] if spans else a
         rest = _trim(text, covered, b)  # what pysbd left out of its pieces
@@ -505,6 +512,22 @@ def _pieces(length: int, spans: list[Span]) -> list[Span]:
     return out + ([(cursor, length)] if length > cursor else [])
 
 
+def _chunks(indices: list[int], spans: list[Span], limit: int = _PYSBD_MAX_CHARS) -> list[list[int]]:
+    """Paragraphs in groups of up to `limit` characters, for one pysbd call each: pysbd compiles
+    regexes on every call, and locates its sentences by searching the whole text it was given
+    (quadratic in a long text of repeated lines)."""
+    chunks: list[list[int]] = []
+    size = limit
+    for index in indices:
+        length = spans[index][1] - spans[index][0]
+        if size + length > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(index)
+        size += length
+    return chunks
+
+
 def _is_pysbd_prose(text: str, start: int, end: int) -> bool:
     return not _CJK.search(text, start, end) and end - start <= _PYSBD_MAX_CHARS and not is_unpunctuated(text[start:end])
 
@@ -525,7 +548,8 @@ def segment(text: str, language: str = "en") -> list[Segment]:
     paragraphs = _paragraphs(text)
     masked = _mask_citations(text)
     if "\n" in text:  # a line break left inside a paragraph is a hard wrap: the splitters see a space
-        masked = "".join(masked[a:b].replace("\n", " ") if (a, b) in set(paragraphs) else masked[a:b]
+        inside = set(paragraphs)
+        masked = "".join(masked[a:b].replace("\n", " ") if (a, b) in inside else masked[a:b]
                          for a, b in _pieces(len(text), paragraphs))
     reasons: list[str | None] = []
     in_references = False
@@ -535,7 +559,9 @@ def segment(text: str, language: str = "en") -> list[Segment]:
         reasons.append("reference" if in_references else _line_reason(text[start:end], index, len(paragraphs)))
     bodies = [_strip_marker(text, span) for span in paragraphs]
     english = [i for i, (a, b) in enumerate(bodies) if reasons[i] is None and _is_pysbd_prose(text, a, b)]
-    english_spans = dict(zip(english, _split_english(masked, [bodies[i] for i in english])))
+    english_spans: dict[int, list[Span]] = {}
+    for chunk in _chunks(english, bodies):
+        english_spans.update(zip(chunk, _split_english(masked, [bodies[i] for i in chunk])))
     out: list[Segment] = []
     seen: set[str] = set()
     for index, (start, end) in enumerate(paragraphs):
