@@ -175,6 +175,8 @@ def test_footnote_numbers_after_a_stop_end_the_sentence_and_are_left_out():
 def test_footnote_lines_and_reference_lists_are_not_candidates():
     text = ("1. China publishes the court list.\n"
             "34. \u201cCourt Names 42 Firms in Credit Case,\u201d Daily Ledger, March 3, 2019.\n"
+            "35. \u201cCity Lists 12 Debtors,\u201d Evening Express\n"
+            "36. Ibid., p. 4.\n"
             "Smith, J. (2019). Scoring citizens. Example Press.\n"
             "The body goes on here.\n"
             "References\n"
@@ -183,6 +185,7 @@ def test_footnote_lines_and_reference_lists_are_not_candidates():
     assert segments(text) == [
         ("China publishes the court list.", None),
         ("34. \u201cCourt Names 42 Firms in Credit Case,\u201d Daily Ledger, March 3, 2019.", "reference"),
+        ("35. \u201cCity Lists 12 Debtors,\u201d Evening Express", "reference"), ("36. Ibid., p. 4.", "reference"),
         ("Smith, J. (2019). Scoring citizens. Example Press.", "reference"),
         ("The body goes on here.", None),
         ("References", "reference"), ("- Some Book About Lists", "reference"), ("- Another Title, Somewhere", "reference"),

@@ -305,8 +305,10 @@ _CITATION_EVIDENCE = (
     re.compile(r"\((19|20)\d\d[a-z]?\)|,\s*(19|20)\d\d\.?\s*$"),
     re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December) "
                r"\d{1,2}, (19|20)\d\d\b"),
-    re.compile(r"\b(Press|Journal|Review|Quarterly|Times|Post|Express|News|Magazine|Inquiry|Institute)\b[,.]"),
+    re.compile(r"\b(Press|Journal|Review|Quarterly|Times|Post|Express|News|Magazine|Inquiry|Institute|Daily|Herald|"
+               r"Tribune|Guardian|Economist|Reuters|Bloomberg)\b([,.;]|\s*$)"),
 )
+_IBID = re.compile(r"\b(ibid|op\. cit|loc\. cit)\b", re.I)
 _APA_ENTRY = re.compile(r"[A-Z][\w'’-]+, ([A-Z]\.\s?){1,3}.{0,200}\((19|20)\d\d[a-z]?(, \w+ \d+)?\)\.")
 
 _CAPTION = _any(r"^(photo|photograph|image|picture|pictured|caption|illustration|video|above|below|top|inset|left|right)"
@@ -366,6 +368,8 @@ def _reference_entry(line: str) -> bool:
         return True
     if not _NUMBERED.match(line):
         return False
+    if _IBID.search(line):
+        return True  # "35. Ibid., p. 4": only notes say that
     return sum(bool(p.search(line)) for p in _CITATION_EVIDENCE) >= 2
 
 
