@@ -216,6 +216,8 @@ def test_a_bio_shaped_sentence_inside_the_text_is_kept():
     text = ("First paragraph.\nSecond one.\nLi Hua is a journalist at the Daily Example who was put on the list.\n"
             "Fourth.\nFifth.")
     assert ("Li Hua is a journalist at the Daily Example who was put on the list.", None) in segments(text)
+    quote = '"We acknowledge that the list was too long," the court said.'
+    assert segments(quote) == [(quote, None)]  # an acknowledgement in a quotation is no acknowledgements line
 
 
 def test_chinese_datelines_credits_and_repeats():

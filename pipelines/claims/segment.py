@@ -329,7 +329,7 @@ _FUNDING = _any(r"\b(research|work|study|article|paper|project|report|essay|publ
                 r"\b(was|is|has been|were)\s+(partly |partially |generously )?(funded|supported|financed|sponsored) by\b",
                 r"\b(grant|fellowship|award) (no\.|number|nos\.)", r"\bfunding (was )?(provided|received) (by|from)\b",
                 r"^(acknowledge?ments?|funding|disclosure statement|conflicts? of interest)\b",
-                r"\b(the authors?|we|i) (would like to |wish to )?(thank|acknowledge|are grateful|is grateful|am grateful)\b",
+                r"\b(the authors?|we|i) (would like to |wish to )?(thank|are grateful to|is grateful to|am grateful to)\b",
                 r"\bdeclares? no (competing|conflicts?)\b", r"\bthe views expressed (here|in this)\b")
 _AUTHOR_BIO = re.compile(
     r"^[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,4},?\s+(is|was|has been|is currently)\s+(a|an|the)\s+([\w-]+\s+){0,4}"
