@@ -135,29 +135,6 @@ def test_mine_text_candidates_offsets_context_languages_and_cues():
     assert all(any(cue.label == "dystopia_reference" for cue in c.cues) for c in black_mirror)
 
 
-def test_cue_spans_english_chinese_and_curly_quotes():
-    spans = CUES.find("It is Orwell’s 1984 come true: every citizen is watched, a chilling, draconian plan.")
-    found = {(s.text, s.label) for s in spans}
-    assert ("Orwell’s 1984", "dystopia_reference") in found  # curly apostrophe matched, original text kept
-    assert ("every citizen", "sweeping_generalization") in found
-    assert {("chilling", "loaded_word"), ("draconian", "loaded_word")} <= found
-    zh = CUES.find("西方媒体抹黑中国，说这是奥威尔式的监控，让失信者寸步难行，一举一动都被监视。")
-    zh_found = {(s.text, s.label) for s in zh}
-    assert {("奥威尔式", "dystopia_reference"), ("寸步难行", "loaded_word"),
-            ("一举一动", "sweeping_generalization")} <= zh_found
-    assert any(s.label == "benign_frame" and "抹黑" in s.text for s in zh)
-    hant = CUES.find("這是《黑鏡》式的數字極權。")
-    assert {s.label for s in hant} == {"dystopia_reference"}
-    # no stacked highlights: spans never overlap
-    for found_spans in (spans, zh, hant):
-        assert all(a.end <= b.start for a, b in zip(found_spans, found_spans[1:]))
-
-
-def test_benign_frames_of_state_media():
-    spans = CUES.find("The system is just like a credit score in the West and helps build an honest society.")
-    assert {s.label for s in spans} == {"benign_frame"}
-
-
 # the court-list category, plus the facts filed elsewhere that are about the court list: the 2016
 # opinions restricting defaulters (F05), the memorandum on their joint punishment (F06), and
 # the figures of blocked tickets and listings (F19-F22, F24)

@@ -150,3 +150,179 @@ def test_split_punctuated_respects_the_range():
 @pytest.mark.parametrize("text", ["", "   ", "\n\n"])
 def test_empty_text_has_no_sentences(text):
     assert split_sentences(text, "en") == []
+
+
+# --- What is kept out of the candidates, with its reason -----------------------------------
+
+from pipelines.claims.segment import Segment, decode_boundaries, segment, split_speech  # noqa: E402
+
+
+def segments(text: str) -> list[tuple[str, str | None]]:
+    out = segment(text)
+    for s in out:
+        assert 0 <= s.start < s.end <= len(text) and text[s.start : s.end] == text[s.start : s.end].strip()
+    return [(text[s.start : s.end], s.drop) for s in out]
+
+
+def test_footnote_numbers_after_a_stop_end_the_sentence_and_are_left_out():
+    text = ("The restrictions apply only in mainland China.20 As one anthropologist notes, the lists differ by city.21\n"
+            "The list began in 2013.[4] It grew every year.[5, 6] Guofa No.21 set the plan.")
+    assert sentences(text) == ["The restrictions apply only in mainland China.",
+                               "As one anthropologist notes, the lists differ by city.",
+                               "The list began in 2013.", "It grew every year.", "Guofa No.21 set the plan."]
+
+
+def test_footnote_lines_and_reference_lists_are_not_candidates():
+    text = ("1. China publishes the court list.\n"
+            "34. \u201cCourt Names 42 Firms in Credit Case,\u201d Daily Ledger, March 3, 2019.\n"
+            "35. \u201cCity Lists 12 Debtors,\u201d Evening Express\n"
+            "36. Ibid., p. 4.\n"
+            "Smith, J. (2019). Scoring citizens. Example Press.\n"
+            "The body goes on here.\n"
+            "References\n"
+            "- Some Book About Lists\n"
+            "- Another Title, Somewhere")
+    assert segments(text) == [
+        ("China publishes the court list.", None),
+        ("34. \u201cCourt Names 42 Firms in Credit Case,\u201d Daily Ledger, March 3, 2019.", "reference"),
+        ("35. \u201cCity Lists 12 Debtors,\u201d Evening Express", "reference"), ("36. Ibid., p. 4.", "reference"),
+        ("Smith, J. (2019). Scoring citizens. Example Press.", "reference"),
+        ("The body goes on here.", None),
+        ("References", "reference"), ("- Some Book About Lists", "reference"), ("- Another Title, Somewhere", "reference"),
+    ]
+
+
+def test_captions_bylines_datelines_funding_and_bios():
+    text = ("By Jane Doe and Li Ming\n"
+            "BEIJING (Reuters) - The court said on Monday that 13 million people were on its list.\n"
+            "Photo: A man checks his phone at a railway station.\n"
+            "A worker is pictured adjusting a camera outside a bank in Shenzhen\n"
+            "The pilot was funded by the city government. This research was funded by the Example Foundation.\n"
+            "The file picture taken on May 2 shows a queue at a ticket office\n"
+            "Jane Doe is an associate professor of law at Example University.")
+    assert segments(text) == [
+        ("By Jane Doe and Li Ming", "byline"),
+        ("The court said on Monday that 13 million people were on its list.", None),
+        ("Photo: A man checks his phone at a railway station.", "caption"),
+        ("A worker is pictured adjusting a camera outside a bank in Shenzhen", "caption"),
+        ("The pilot was funded by the city government.", None),
+        ("This research was funded by the Example Foundation.", "funding"),
+        ("The file picture taken on May 2 shows a queue at a ticket office", "caption"),
+        ("Jane Doe is an associate professor of law at Example University.", "author_bio"),
+    ]
+
+
+def test_a_bio_shaped_sentence_inside_the_text_is_kept():
+    text = ("First paragraph.\nSecond one.\nLi Hua is a journalist at the Daily Example who was put on the list.\n"
+            "Fourth.\nFifth.")
+    assert ("Li Hua is a journalist at the Daily Example who was put on the list.", None) in segments(text)
+    quote = '"We acknowledge that the list was too long," the court said.'
+    assert segments(quote) == [(quote, None)]  # an acknowledgement in a quotation is no acknowledgements line
+
+
+def test_chinese_datelines_credits_and_repeats():
+    text = ("新华社北京3月5日电 国务院近日印发意见，要求完善失信约束制度。\n"
+            "中国网络电视台消息(新闻联播)：多地推进信用修复工作。\n"
+            "多地推进信用修复工作。\n"
+            "（视频编辑：张三 文字编辑：李四）")
+    assert segments(text) == [
+        ("国务院近日印发意见，要求完善失信约束制度。", None),
+        ("多地推进信用修复工作。", None),
+        ("多地推进信用修复工作。", "repeated"),
+        ("（视频编辑：张三 文字编辑：李四）", "byline"),
+    ]
+
+
+def test_hard_wrapped_lines_are_joined_but_paragraphs_are_not():
+    text = ("The court list names people who can repay a debt but\nrefuse to. It began in 2013.\n"
+            "A heading without a stop\nThe body starts here.")
+    assert sentences(text) == ["The court list names people who can repay a debt but\nrefuse to.", "It began in 2013.",
+                               "A heading without a stop", "The body starts here."]
+
+
+def test_a_long_paragraph_with_few_stops_is_prose_not_speech():
+    text = ("A city in the east has planned to score the behaviour of its residents through a phone app that "
+            "watches their daily lives and their travel. The picture shows a man using his phone outside a "
+            "railway station in the capital on a grey morning")
+    assert not is_unpunctuated(text)
+    assert [drop for _s, drop in segments(text)] == [None, "caption"]
+
+
+def test_split_sentences_is_segment_without_the_dropped():
+    text = "By Jane Doe\nThe list began in 2013.\nPhoto: A queue."
+    assert [Segment(12, 35, None)] == [s for s in segment(text) if s.drop is None]
+    assert split_sentences(text) == [(12, 35)]
+
+
+# --- Learned boundaries in speech ----------------------------------------------------------
+
+def test_decoding_keeps_windows_within_their_limits():
+    import numpy as np
+
+    sure = np.full(19, 0.99)  # every gap of 20 words a boundary
+    cuts = decode_boundaries(sure, min_words=3, max_words=40)
+    windows = np.diff([-1, *cuts, 19])
+    assert all(w >= 3 for w in windows[:-1]) and len(cuts) == 6
+    never = np.full(99, 0.01)  # no gap a boundary: cut anyway, every 40 words at most
+    assert all(w <= 40 for w in np.diff([-1, *decode_boundaries(never, 3, 40), 99]))
+    assert decode_boundaries(np.zeros(0)) == []
+
+
+def test_the_committed_boundary_model_loads_through_the_allow_list_and_cuts_speech():
+    from pipelines.claims.boundaries import BOUNDARY_MODEL_FILE, load_boundary_model
+    from pipelines.kernel.models import untrusted_types
+
+    assert BOUNDARY_MODEL_FILE.exists() and untrusted_types(BOUNDARY_MODEL_FILE) == []
+    assert load_boundary_model() is not None
+    windows = [TRANSCRIPT[s:e] for s, e in split_speech(TRANSCRIPT)]
+    assert " ".join(windows) == TRANSCRIPT
+    assert all(3 <= len(w.split()) <= 40 for w in windows[:-1]) and len(windows) >= 4
+    assert any(w.startswith("thanks for watching") for w in windows)
+
+
+def test_training_on_a_small_corpus_writes_a_loadable_model_and_reports_f1(tmp_path):
+    import csv
+
+    from pipelines.claims import boundaries
+    from pipelines.kernel.models import load_model
+
+    lines = ["Thank you very much.", "We will cut taxes for every family.", "That is not true.",
+             "The plan costs two trillion dollars.", "I was there in 2008.", "Let me finish.",
+             "They lost their jobs.", "We need a new approach."]
+    folder = tmp_path / "checkworthiness"
+    folder.mkdir()
+    held = ["Good evening.", "The deficit doubled in four years.", "No, it did not.", "Ask him why he voted no.",
+            "Next question."]
+    files = {"a.tsv": lines, "b.tsv": held, **{name: held[::-1] for name in boundaries.DEV_FILES}}
+
+    def write_clef(path, names):
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line_number", "speaker", "text", "label", "file_name"])
+            for name in names:
+                for number, line in enumerate(files[name], 1):
+                    writer.writerow([number, "A", line, 0, name])
+
+    write_clef(folder / "clef2019_t1_train.csv", ["a.tsv", *boundaries.DEV_FILES])
+    write_clef(folder / "clef2019_t1_test.csv", ["b.tsv"])
+    for name in ("clef2020_t5_train.tsv", "clef2020_t5_test_gold.tsv"):
+        (folder / name).write_text("text\tlabel\n" + "".join(f"{line}\t0\n" for line in lines * 3), encoding="utf-8")
+    (folder / "claimbuster_groundtruth.csv").write_text(
+        "sentence_id,screening,label,text\n" + "".join(f"{i},-3,0,{line}\n" for i, line in enumerate(lines, 1)),
+        encoding="utf-8")
+    out = tmp_path / "boundaries.skops"
+    metrics = boundaries.train_boundary_model(tmp_path, out)
+    assert metrics["train_gaps"] > 0 and 0 <= metrics["test_decoded_f1"]["f1"] <= 1
+    assert metrics["test_model_f1"]["gold"] == len(held) - 1  # the held-out debate's boundaries, its end aside
+    assert load_model(out).predict_proba is not None
+
+
+def test_a_long_quotation_of_several_sentences_is_split_at_its_stops():
+    first = "Platforms could give the system data on how reliable all the companies are in their payments, deliveries and the " \
+            "quality of what they sell to their many customers online."
+    second = "Firms in transport and logistics would be rated on the punctuality of their deliveries and on the " \
+             "complaints that their customers file against them with the regulator of the market."
+    text = f'The report says: "{first} {second}" (Example)'
+    assert sentences(text) == [f'The report says: "{first}', f'{second}"', "(Example)"]
+    short = 'He said: "The list is public. Anyone can search it." Then he left.'
+    assert sentences(short) == ['He said: "The list is public. Anyone can search it."', "Then he left."]

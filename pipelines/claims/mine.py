@@ -25,6 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipelines.claims.ranker import PACKAGED_MODEL, ClaimRanker, SentenceScore, load_ranker, model_path_for
 from pipelines.claims.segment import split_sentences
+from pipelines.claims.zhwords import zh_term_pattern, zh_word_match
 from pipelines.kernel.config import PIPELINES_DIR, ConfigModel, Regex, Text, load_config
 from pipelines.kernel.facts import FACTS_FILE, load_facts
 from pipelines.kernel.io import DataDir
@@ -60,15 +61,19 @@ _QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 
 @dataclass(frozen=True)
 class CueLexicon:
-    patterns: tuple[tuple[re.Pattern, str], ...]
+    """(pattern, label, language) in the order they are tried; a Chinese one matches only on
+    jieba word boundaries (pipelines/claims/zhwords.py: 一步 does not fire inside 进一步)."""
+
+    patterns: tuple[tuple[re.Pattern, str, str | None], ...]
 
     def find(self, text: str) -> tuple[CueSpan, ...]:
         """Cue spans with offsets into text. Curly quotes are matched as straight ones (the
         lexicon is written with ASCII apostrophes); the span text is the original's."""
         folded = text.translate(_QUOTE_FOLD)  # one character for one: offsets are unchanged
         spans = []
-        for pattern, label in self.patterns:
-            for m in pattern.finditer(folded):
+        for pattern, label, lang in self.patterns:
+            matches = zh_word_match(pattern, folded) if lang == "zh" else pattern.finditer(folded)
+            for m in matches:
                 if m.end() > m.start():
                     spans.append(CueSpan(m.start(), m.end(), label, text[m.start() : m.end()]))
         # keep the longest span where spans overlap, so annotators see no stacked highlights
@@ -81,7 +86,7 @@ class CueLexicon:
         return tuple(kept)
 
 
-CueTerms = dict[Literal["en", "zh"], list[Text]]  # literal strings; en as whole words, zh as substrings
+CueTerms = dict[Literal["en", "zh"], list[Text]]  # literal strings, matched as whole words (zh: by jieba)
 
 
 class RegexCueModel(ConfigModel):
@@ -109,17 +114,17 @@ def _term_pattern(term: str, lang: str) -> re.Pattern:
     term = term.translate(_QUOTE_FOLD)
     if lang == "en":
         return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.I)
-    return re.compile(re.escape(term), re.I)
+    return zh_term_pattern(term)
 
 
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_FILE) -> CueLexicon:
     cues = load_config(path, CueFileModel).cues
-    patterns = [(_term_pattern(term, lang), label)
+    patterns = [(_term_pattern(term, lang), label, lang)
                 for label in CUE_LABELS
                 for lang, terms in getattr(cues, label).items()
                 for term in terms]
-    patterns += [(re.compile(item.pattern.pattern, re.I), item.label) for item in cues.regex_patterns]
+    patterns += [(re.compile(item.pattern.pattern, re.I), item.label, item.lang) for item in cues.regex_patterns]
     return CueLexicon(tuple(patterns))
 
 

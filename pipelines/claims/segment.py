@@ -1,25 +1,44 @@
 """Sentence segmentation with character offsets into the original text.
 
-One splitter serves English, Chinese and mixed paragraphs:
-- English ends a sentence at . ! ? followed by a space (or the end), with closing quotes and
-  brackets kept, except after abbreviations, initials and list numbers, or before a
-  lower-case word;
-- Chinese ends a sentence at 。！？； (and at ! ? before a Chinese character), closing quotes
-  「」“”‘’『』 and brackets kept with it, no space needed;
-so an English quotation inside Chinese text, or a Chinese phrase inside English text,
-splits where it should.
+`segment` cuts a text into sentences and says, for each one that is not a candidate for
+claim mining, why (`Segment.drop`); `split_sentences` gives the spans of the others.
+
+- English paragraphs are split by pysbd (a maintained rule-based splitter); paragraphs with
+  Chinese characters by the splitter below: 。！？； (and ! ? before a Chinese character),
+  closing quotes 「」“”‘’『』 and brackets kept with the sentence, no space needed, and for
+  the English inside them . ! ? before a space, except after abbreviations and initials.
+- Footnote markers and citation numbers ("…mainland China.20 As …", "[12]", "¹") are masked
+  before splitting, so they end the sentence they follow and are never part of one.
+- What is not prose is kept out by its shape, each with a reason a miner can log: reference
+  lists and footnote lines, photo captions, bylines and credits, funding and
+  acknowledgement lines, author bios at the start or end of a text, sentences repeated
+  from earlier in the text (scraped captions repeat the body), and pieces without words.
+  Datelines ("BEIJING (Reuters) -", "新华社北京3月5日电") are cut off the sentence they open.
+- Lines hard-wrapped inside a paragraph (a line without a stop followed by one in lower
+  case) are joined; other line breaks end a paragraph, and paragraphs are never joined.
 
 Speech without punctuation (auto-captions, `is_unpunctuated`) gets its own strategy:
-`split_unpunctuated` scores every word gap as a clause boundary (discourse markers,
-subject + verb openings, never after a function word) and picks the boundaries that
-give claim-sized windows by dynamic programming. Chinese captions, which mark pauses with
-spaces, are cut at those spaces the same way.
+English boundaries come from a model learned on real debate transcripts with their
+punctuation removed (pipelines/claims/boundaries.py), decoded into claim-sized windows by
+dynamic programming (`decode_boundaries`). Without the model, and for Chinese captions
+(which mark pauses with spaces; no Chinese speech corpus was at hand to learn from), the
+clause-opener heuristic `split_unpunctuated` scores the gaps instead.
 
 Offsets are always into the text given, so `text[start:end]` is the sentence."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipelines.claims.boundaries import (  # noqa: F401  (MIN_, MAX_SPEECH_WORDS: for callers)
+    MAX_SPEECH_WORDS,
+    MIN_SPEECH_WORDS,
+    decode_boundaries,
+    load_boundary_model,
+    speech_word,
+)
 
 Span = tuple[int, int]
 
@@ -50,23 +69,13 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return (start, end) if end > start else None
 
 
-def _paragraphs(text: str) -> list[Span]:
-    spans, start = [], 0
-    for match in re.finditer(r"\n+", text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s]
-
-
 _TOKEN_WINDOW = 64  # the last token before a stop is looked for in this many characters
 
 
 def _false_stop(text: str, cursor: int, match: re.Match) -> bool:
     """A period that does not end an English sentence."""
-    piece = text[cursor : match.end()].strip()
-    if _LIST_MARKER.fullmatch(piece):
-        return True  # "1." or "(b)" opening a list item
+    if match.end() - cursor <= 8 and _LIST_MARKER.fullmatch(text[cursor : match.end()].strip()):
+        return True  # "1." or "(b)" opening a list item (a marker is short: a long piece is never copied)
     # The token searches below look at the sentence's last characters only: over the whole
     # sentence they were quadratic in a long run of letters ("x" × 20,000 took 2.5 s).
     tail = text[max(cursor, match.end() - _TOKEN_WINDOW) : match.end()]
@@ -149,7 +158,8 @@ def is_unpunctuated(text: str) -> bool:
         return cjk >= 80 and not re.search(r"[。！？；，,]", text) and len(text.split()) >= 4
     words = len(text.split())
     marks = len(re.findall(r"[.!?;,。！？；，]", text))
-    return words >= 40 and marks < words / 40
+    # at most one mark in 80 words: prose of long sentences has one in 20 to 40
+    return words >= 40 and marks <= words / 80
 
 
 def _gap_scores_en(words: list[str]) -> list[float]:
@@ -245,14 +255,330 @@ def _strip_marker(text: str, span: Span) -> Span:
     return (match.end(), span[1]) if match and match.end() < span[1] else span
 
 
+# --- Speech: learned boundaries -------------------------------------------------------------
+
+def split_speech(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence-sized windows of English speech without punctuation, from the learned model;
+    the clause-opener heuristic when no model is installed."""
+    model = load_boundary_model()
+    end = len(text) if end is None else end
+    if model is None:
+        return split_unpunctuated(text, start, end)
+    units = list(_WORD.finditer(text, start, end))
+    if not units:
+        return []
+    words = [speech_word(m.group(0)) or m.group(0) for m in units]
+    cuts = [i + 1 for i in decode_boundaries(model.probabilities(words))]
+    bounds = [0, *cuts, len(units)]
+    return [(units[a].start(), units[b - 1].end()) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+# --- What is not prose -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Segment:
+    """A sentence span; drop names why it is not a claim candidate (None: it is one)."""
+
+    start: int
+    end: int
+    drop: str | None = None
+
+
+def _any(*patterns: str, flags: int = re.I) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+
+
+# Footnote markers and citations, masked (replaced by spaces) before splitting: a number glued
+# to the stop it follows ("China.20 As"), bracketed or caret references, superscript digits.
+_FOOTNOTE_AFTER_STOP = re.compile(r"(?<=[^\W\d_][.!?])([\"'”’)\]]*)(\d{1,3}(?:[,–-]\d{1,3})*)(?=\s+[\"“‘(]?[A-Z]|\s*$)")
+_CITATION = re.compile(r"\[\^?\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\[citation needed\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+
+_REFERENCE_HEADING = re.compile(r"#*\s*(references|bibliography|works cited|sources|notes|endnotes|footnotes|"
+                                r"further reading|citations|参考文献|注释)\s*:?\s*", re.I)
+_NUMBERED = re.compile(r"\s*(\[\d{1,3}\]|\^?\d{1,3}[.)]|\d{1,3}\s)\s*|\s*[-•*·▪]\s+")
+# what a bibliographic entry holds; a list item of prose holds none or one of these
+_CITATION_EVIDENCE = (
+    re.compile(r"[\"“][^\"“”]{3,}[,.]?[\"”],?\s+[A-Z(]"),  # a quoted title followed by its source
+    re.compile(r"\bet al\b|\bibid\b|\bop\. cit\b|\b(retrieved|accessed|available) (from|at|on)\b", re.I),
+    re.compile(r"https?://|www\.|\bdoi\b", re.I),
+    re.compile(r"\b(pp?|vol|no)\.\s*\d", re.I),
+    re.compile(r"\((19|20)\d\d[a-z]?\)|,\s*(19|20)\d\d\.?\s*$"),
+    re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December) "
+               r"\d{1,2}, (19|20)\d\d\b"),
+    re.compile(r"\b(Press|Journal|Review|Quarterly|Times|Post|Express|News|Magazine|Inquiry|Institute|Daily|Herald|"
+               r"Tribune|Guardian|Economist|Reuters|Bloomberg)\b([,.;]|\s*$)"),
+)
+_IBID = re.compile(r"\b(ibid|op\. cit|loc\. cit)\b", re.I)
+_APA_ENTRY = re.compile(r"[A-Z][\w'’-]+, ([A-Z]\.\s?){1,3}.{0,200}\((19|20)\d\d[a-z]?(, \w+ \d+)?\)\.")
+
+_CAPTION = _any(r"^(photo|photograph|image|picture|pictured|caption|illustration|video|above|below|top|inset|left|right)"
+                r"\s*(\(\w+\))?\s*:",
+                r"\b(getty images|shutterstock|afp via getty|ap photo|reuters/[a-z]|/reuters\b|epa-efe|xinhua/|"
+                r"photo by|photo credit|photo courtesy|image copyright|image caption|file (photo|picture))\b",
+                r"\[(photo|photos|video)\b[^\]]{0,60}\]\s*$",  # China Daily: "[Photo/Xinhua]", "[Photo by X / China Daily]"
+                r"^the (file )?(picture|photo|photograph|image)s? (taken|shown|above|below|shows?)\b",
+                r"\b(is|are|was|were) pictured (\w+ing|in|at|on|with|outside|inside|during|after|before)\b")
+_PHOTO_CREDIT = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+( [A-Z][a-z]+){0,2}\s*/\s*(China Daily|Xinhua|For China Daily|Agencies)\s*$")
+_CAPTION_ZH = re.compile(r"^(图为|圖為|图片来源|圖片來源|资料图|資料圖|图[：:]|圖[：:])|[（(][^（()）]{0,30}摄[）)]\s*$")
+_BYLINE = _any(r"^(?i:by|written by|posted by|reporting by|report by|editing by|additional reporting by)\s+"
+               r"[A-Z][\w.'’-]*(\s+(and\s+|&\s+)?[A-Z][\w.'’-]*){0,6}([,;|]\s*.{0,60})?$",
+               r"^(?i:published|updated|last updated|posted|first published)\s*:?\s.{0,60}\d.{0,40}$",
+               r"^\(?(?i:reporting by|editing by|writing by)\b.{0,120}\)?$", flags=0)  # names: capitalised
+_BYLINE_ZH = re.compile(r"^[（(]?(视频编辑|視頻編輯|文字编辑|文字編輯|责任编辑|責任編輯|编辑|編輯|记者|記者|通讯员|通訊員|来源|來源)[：:]")
+_FUNDING = _any(r"\b(research|work|study|article|paper|project|report|essay|publication)\b.{0,40}"
+                r"\b(was|is|has been|were)\s+(partly |partially |generously )?(funded|supported|financed|sponsored) by\b",
+                r"\b(grant|fellowship|award) (no\.|number|nos\.)", r"\bfunding (was )?(provided|received) (by|from)\b",
+                r"^(acknowledge?ments?|funding|disclosure statement|conflicts? of interest)\b",
+                r"\b(the authors?|we|i) (would like to |wish to )?(thank|are grateful to|is grateful to|am grateful to)\b",
+                r"\bdeclares? no (competing|conflicts?)\b", r"\bthe views expressed (here|in this)\b")
+_AUTHOR_BIO = re.compile(
+    r"^[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,4},?\s+(is|was|has been|is currently)\s+(a|an|the)\s+([\w-]+\s+){0,4}"
+    r"(professor|lecturer|fellow|researcher|scholar|student|candidate|journalist|correspondent|reporter|editor|"
+    r"writer|author|director|analyst|columnist|contributor|founder)\b.{0,80}\b(at|of|with|for|in)\s+(the\s+)?[A-Z]")
+_BIO_PARAGRAPHS = 2  # a bio opens or closes a text: only the first and last paragraphs are checked
+
+_DATELINE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}[A-Z.](,\s+[A-Z][a-z]{2,9}\.?\s+\d{1,2})?\s*"
+                       r"(\((Reuters|AP|AFP|Xinhua|Bloomberg|CNN|UPI|dpa|AFP-JIJI|Kyodo|Yonhap)\))?\s*(-{1,2}|–|—)\s+"
+                       r"|\((Reuters|AP|AFP|CNN|Xinhua)\)\s*(-{1,2}|–|—)\s+")
+_DATELINE_ZH = re.compile(r"(新华社|新華社|中新社|人民网|人民網)[^，。：]{0,20}电([（(][^）)]{0,30}[）)])?\s*|"
+                          r"[^，。：\n]{0,20}(消息|報道|报道)\s*([（(][^）)]{0,20}[）)])?[：:]\s*")
+
+
+def _mask_citations(text: str) -> str:
+    """The text with footnote markers and citation numbers replaced by spaces, one for one, so
+    a splitter sees them as gaps and offsets into it are offsets into the text."""
+    def blank(match: re.Match, group: int = 0) -> str:
+        return match.group(0)[: match.start(group) - match.start()] + " " * (match.end(group) - match.start(group))
+
+    def footnote(match: re.Match) -> str:
+        word = re.search(r"(\w+)[.!?][\"'”’)\]]*$", text[max(0, match.start() - 12) : match.start()])
+        if word and word.group(1).lower() in _NUMBER_ABBREVIATIONS:
+            return match.group(0)  # "No.21" is a number, not a footnote
+        return blank(match, 2)
+
+    masked = _FOOTNOTE_AFTER_STOP.sub(footnote, text)
+    return _CITATION.sub(lambda m: " " * len(m.group(0)), masked)
+
+
+def _reference_entry(line: str) -> bool:
+    """A footnote or bibliography line: numbered or bulleted, holding at least two marks of a
+    citation (a quoted title and its source, a year in brackets, pages, an URL, "et al."), or
+    an author-year entry."""
+    if _APA_ENTRY.match(line):
+        return True
+    if not _NUMBERED.match(line):
+        return False
+    if _IBID.search(line):
+        return True  # "35. Ibid., p. 4": only notes say that
+    return sum(bool(p.search(line)) for p in _CITATION_EVIDENCE) >= 2
+
+
+def _line_reason(line: str, index: int, count: int) -> str | None:
+    """Why a whole paragraph is not prose, or None."""
+    if _reference_entry(line):
+        return "reference"
+    if _BYLINE.match(line) or _BYLINE_ZH.match(line):
+        return "byline"
+    if (index < _BIO_PARAGRAPHS or index >= count - _BIO_PARAGRAPHS) and _AUTHOR_BIO.match(line):
+        return "author_bio"
+    return None
+
+
+_MAX_FURNITURE_CHARS = 1000  # captions, credits and funding lines are short: a page-long "sentence" is not one
+
+
+def _sentence_reason(sentence: str, seen: set[str]) -> str | None:
+    """Why a sentence is not a claim candidate, or None (seen: the sentences before it)."""
+    if not re.search(r"[^\W\d_]", sentence):
+        return "no_words"
+    if len(sentence) <= _MAX_FURNITURE_CHARS:
+        if _CAPTION.search(sentence) or _PHOTO_CREDIT.search(sentence) or _CAPTION_ZH.search(sentence):
+            return "caption"
+        if _FUNDING.search(sentence):
+            return "funding"
+        if _BYLINE_ZH.match(sentence):
+            return "byline"
+    key = re.sub(r"\W+", " ", sentence).strip().lower()
+    if len(key) >= (8 if _CJK.search(key) else 20) and key in seen:  # short ones ("Thank you.") recur by chance
+        return "repeated"
+    seen.add(key)
+    return None
+
+
+def _skip_dateline(text: str, span: Span) -> Span:
+    match = _DATELINE.match(text, span[0], span[1]) or _DATELINE_ZH.match(text, span[0], span[1])
+    return (match.end(), span[1]) if match and match.end() < span[1] else span
+
+
+# --- Splitting prose --------------------------------------------------------------------------
+
+_PYSBD_MAX_CHARS = 20_000  # pysbd's regexes grow slow on a giant paragraph: those take the splitter above
+
+
+@lru_cache(maxsize=1)
+def _pysbd():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+_SEPARATOR = "\n\n"
+
+
+def _split_english(text: str, paragraphs: list[Span]) -> list[list[Span]]:
+    """pysbd's sentences of each paragraph. pysbd is called once for all of them, joined by
+    blank lines (it compiles regexes on every call: a call a paragraph was ten times slower),
+    and its pieces are located in text, cut at the paragraph breaks."""
+    joined = _SEPARATOR.join(text[a:b] for a, b in paragraphs)
+    origins, offset = [], 0  # where each paragraph starts in joined
+    for a, b in paragraphs:
+        origins.append(offset)
+        offset += b - a + len(_SEPARATOR)
+    pieces, cursor = [], 0
+    for piece in _pysbd().segment(joined) if joined else []:
+        stripped = piece.strip()
+        found = joined.find(stripped, cursor) if stripped else -1
+        if found < 0:
+            continue  # pysbd changed the text (it does not with clean=False): the gap stays in the next piece
+        pieces.append((found, found + len(stripped)))
+        cursor = found + len(stripped)
+    out: list[list[Span]] = []
+    first = 0  # pieces are in order: each paragraph's start from where the previous one's ended
+    for (a, b), origin in zip(paragraphs, origins):
+        while first < len(pieces) and pieces[first][1] <= origin:
+            first += 1
+        inside = []
+        for x, y in pieces[first:]:
+            if x >= origin + b - a:
+                break
+            inside.append((max(x, origin), min(y, origin + b - a)))
+        spans = [s for s in (_trim(text, a + x - origin, a + y - origin) for x, y in inside) if s]
+        covered = spans[-1][1] if spans else a
+        rest = _trim(text, covered, b)  # what pysbd left out of its pieces
+        out.append([piece for span in _rejoin_abbreviations(text, spans + ([rest] if rest else []))
+                    for piece in _split_long(text, span)])
+    return out
+
+
+_LONG_SENTENCE_WORDS = 60
+
+
+def _split_long(text: str, span: Span) -> list[Span]:
+    """pysbd keeps a quotation of several sentences whole ("… satisfaction. Particularly …"");
+    a claim is one sentence, so a piece past 60 words is split at its own stops."""
+    if len(text[span[0] : span[1]].split()) <= _LONG_SENTENCE_WORDS:
+        return [span]
+    return split_punctuated(text, *span)
+
+
+def _rejoin_abbreviations(text: str, spans: list[Span]) -> list[Span]:
+    """pysbd ends a sentence at "approx." before a lower-case word; an abbreviation there is not a stop."""
+    joined: list[Span] = []
+    for span in spans:
+        if joined:
+            before = text[joined[-1][0] : joined[-1][1]]
+            last = re.search(r"([\w.]+)\.$", before)
+            if last and last.group(1).lower() in _ABBREVIATIONS and text[span[0]].islower():
+                joined[-1] = (joined[-1][0], span[1])
+                continue
+        joined.append(span)
+    return joined
+
+
+def _soft_wrapped(text: str, newline: re.Match) -> bool:
+    """A single line break inside a sentence (text hard-wrapped at a column): the line before
+    has no stop at its end and the next starts in lower case."""
+    if newline.group(0).count("\n") > 1:
+        return False
+    line_start = text.rfind("\n", 0, newline.start()) + 1
+    before = text[line_start : newline.start()].rstrip()
+    after = text[newline.end() : newline.end() + 1]
+    return len(before) >= 30 and not re.search(r"[.!?:;。！？；]$", before) and after.islower()
+
+
+def _paragraphs(text: str) -> list[Span]:
+    spans, start = [], 0
+    for match in re.finditer(r"[ \t]*\n\s*", text):
+        if _soft_wrapped(text, match):
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s]
+
+
+def _pieces(length: int, spans: list[Span]) -> list[Span]:
+    """The spans and the gaps between them, in order, covering 0..length."""
+    out, cursor = [], 0
+    for a, b in spans:
+        out += [(cursor, a), (a, b)] if a > cursor else [(a, b)]
+        cursor = b
+    return out + ([(cursor, length)] if length > cursor else [])
+
+
+def _chunks(indices: list[int], spans: list[Span], limit: int = _PYSBD_MAX_CHARS) -> list[list[int]]:
+    """Paragraphs in groups of up to `limit` characters, for one pysbd call each: pysbd compiles
+    regexes on every call, and locates its sentences by searching the whole text it was given
+    (quadratic in a long text of repeated lines)."""
+    chunks: list[list[int]] = []
+    size = limit
+    for index in indices:
+        length = spans[index][1] - spans[index][0]
+        if size + length > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(index)
+        size += length
+    return chunks
+
+
+def _is_pysbd_prose(text: str, start: int, end: int) -> bool:
+    return not _CJK.search(text, start, end) and end - start <= _PYSBD_MAX_CHARS and not is_unpunctuated(text[start:end])
+
+
+def _split_other(text: str, masked: str, start: int, end: int) -> list[Span]:
+    """Paragraphs pysbd does not take: speech without punctuation, Chinese or mixed text, giants."""
+    if is_unpunctuated(text[start:end]):
+        if _CJK.search(text, start, end):
+            return split_unpunctuated(text, start, end)
+        return split_speech(text, start, end)
+    return split_punctuated(masked, start, end)
+
+
+def segment(text: str, language: str = "en") -> list[Segment]:
+    """Every sentence of a text, paragraph by paragraph, with the reason it is not a claim
+    candidate where it is not (see the module docstring). `language` is kept for callers:
+    the splitter reads the script of each paragraph itself."""
+    paragraphs = _paragraphs(text)
+    masked = _mask_citations(text)
+    if "\n" in text:  # a line break left inside a paragraph is a hard wrap: the splitters see a space
+        inside = set(paragraphs)
+        masked = "".join(masked[a:b].replace("\n", " ") if (a, b) in inside else masked[a:b]
+                         for a, b in _pieces(len(text), paragraphs))
+    reasons: list[str | None] = []
+    in_references = False
+    for index, (start, end) in enumerate(paragraphs):
+        if _REFERENCE_HEADING.fullmatch(text, start, end):
+            in_references = True  # everything after a "References" heading is the list
+        reasons.append("reference" if in_references else _line_reason(text[start:end], index, len(paragraphs)))
+    bodies = [_strip_marker(text, span) for span in paragraphs]
+    english = [i for i, (a, b) in enumerate(bodies) if reasons[i] is None and _is_pysbd_prose(text, a, b)]
+    english_spans: dict[int, list[Span]] = {}
+    for chunk in _chunks(english, bodies):
+        english_spans.update(zip(chunk, _split_english(masked, [bodies[i] for i in chunk])))
+    out: list[Segment] = []
+    seen: set[str] = set()
+    for index, (start, end) in enumerate(paragraphs):
+        if reasons[index]:
+            out.append(Segment(start, end, reasons[index]))
+            continue
+        spans = english_spans.get(index) or _split_other(text, masked, *bodies[index])
+        for span in spans:
+            span = _skip_dateline(text, _trim(masked, *span) or span)
+            out.append(Segment(*span, _sentence_reason(text[span[0] : span[1]], seen)))
+    return out
+
+
 def split_sentences(text: str, language: str = "en") -> list[Span]:
-    """Sentence spans of a text, paragraph by paragraph (`language` is kept for callers;
-    the splitter reads the script of each paragraph itself)."""
-    spans: list[Span] = []
-    for start, end in _paragraphs(text):
-        start, end = _strip_marker(text, (start, end))
-        if is_unpunctuated(text[start:end]):
-            spans += split_unpunctuated(text, start, end)
-        else:
-            spans += split_punctuated(text, start, end)
-    return spans
+    """The spans of the sentences that are claim candidates (`segment` says why the others are not)."""
+    return [(s.start, s.end) for s in segment(text, language) if s.drop is None]

@@ -10,8 +10,9 @@ only the exact types below and refuses anything else.
 
 `TRUSTED_TYPES` is what `skops.io.get_untrusted_types` reports for the models the project
 writes (pipelines/baselines/models.py `make_model` — majority, logreg, svm — after
-`compact`, through `save_model`) and for the claim ranker (pipelines/claims/train.py `fit`):
-nothing, with skops 0.16 (the scikit-learn estimators,
+`compact`, through `save_model`), for the claim ranker (pipelines/claims/train.py `fit`) and for
+the claims stage's speech-boundary model (pipelines/claims/models/boundaries.skops, an
+SGDClassifier): nothing, with skops 0.16 (the scikit-learn estimators,
 NumPy arrays and builtin containers they hold are on skops' own trusted list). A skops
 release that reported one of those types differently would make `load_model` refuse the
 project's own models with a one-line error naming the type — the safe way to fail: add
