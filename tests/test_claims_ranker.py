@@ -104,7 +104,8 @@ def test_active_learning_orders_by_the_ranker(tmp_path, corpora):
                                                        "What a silly idea, right?"])]
     scores = np.array([ranker.score_sentences([c.text])[0].score for c in claims])  # each claim its own document
     uncertainty = ranker_uncertainty(ranker, claims)
-    assert np.allclose(uncertainty, -np.abs(scores - ranker.cut))  # nearest the cut first
+    cuts = np.array([ranker.cut_for(c.language) for c in claims])
+    assert np.allclose(uncertainty, -np.abs(scores - cuts))  # nearest its language's cut first
     ordered = order_by_uncertainty(claims, ranker)
     assert [c.claim_id for c in ordered] == [claims[i].claim_id for i in np.argsort(-uncertainty, kind="stable")]
 
@@ -130,6 +131,8 @@ def test_the_packaged_model_loads_offline_and_its_card_names_data_licences_and_c
     card = ranker_card(None)
     ranker = load_ranker(None)
     assert ranker.path == PACKAGED_MODEL and card["cut"] == ranker.cut
+    assert set(card["cuts"]) == {"en", "zh"} and card["cuts"] == ranker.cuts  # one cut per dev language
+    assert all(ranker.cut_for(lang) == cut for lang, cut in card["cuts"].items()) and ranker.cut_for("ko") == ranker.cut
     assert {"claimbuster", "clef2019", "clef2020"} <= set(card["licences"]) <= set(card["training_data"]["relevance"]) | \
         set(card["training_data"]["checkworthy"])
     assert card["metrics"]["dev"], "the cut is chosen on a dev set"
