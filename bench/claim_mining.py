@@ -321,6 +321,21 @@ def figures(docs: list[dict], gold: dict[str, list], report: dict) -> dict:
     }
 
 
+def pipeline_figures(corpora: Path) -> dict[str, dict]:
+    """The new miner's quality figures per language, through import-docs + claims run on the
+    dev documents (no timing, no old miner): what tests/test_quality_floors.py checks."""
+    dev = {lang: load_dev(lang, corpora) for lang, path in DEV_FILES.items() if path.exists()}
+    with tempfile.TemporaryDirectory(prefix="framecheck-claim-floors-") as work:
+        piped, _info = run_pipeline([d for docs, _gold in dev.values() for d in docs], Path(work))
+    out = {}
+    for lang, (docs, gold) in dev.items():
+        ids = {d["doc_id"] for d in docs}
+        report = {"candidates": [c for c in piped if c["doc_id"] in ids], "repeats": 0, "cpu_s": 0.0, "wall_s": 0.0,
+                  "load_cpu_s": 0.0}
+        out[lang] = figures(docs, gold, report)
+    return out
+
+
 def misses(result: dict) -> list[str]:
     out = []
     for lang, by_miner in result["languages"].items():
