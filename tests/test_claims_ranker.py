@@ -137,3 +137,19 @@ def test_the_packaged_model_loads_offline_and_its_card_names_data_licences_and_c
         set(card["training_data"]["checkworthy"])
     assert card["metrics"]["dev"], "the cut is chosen on a dev set"
     assert card["cut_chosen_on"].startswith("dev set")
+
+
+def test_the_cut_keeps_the_candidates_the_ranking_is_judged_on_within_the_budget():
+    from pipelines.claims.evaluate import choose_cut_in_budget, ranking_metrics
+
+    # 20 sentences, 4 targets; scores rank 3 targets first, then a non-target, then the 4th target
+    scores = [0.9, 0.8, 0.7, 0.6, 0.5] + [0.4 - 0.01 * i for i in range(15)]
+    labels = [True, True, True, False, True] + [False] * 15
+    cut = choose_cut_in_budget(labels, scores)  # budget 40 per 100 = 8 sentences: 2x|gold| fits
+    assert cut == 0.5  # every target is in by then; a lower cut adds candidates that rank no better
+    assert ranking_metrics(labels, scores, cut)["recall_at_2x_gold"] == 1.0
+    tight = choose_cut_in_budget(labels, scores, budget=15.0)  # 3 candidates at most
+    assert tight == 0.7 and ranking_metrics(labels, scores, tight)["candidates"] == 3
+    # the budget counts on-topic documents only: 10 off-topic sentences do not widen it
+    on_topic = [True] * 10 + [False] * 10
+    assert choose_cut_in_budget(labels, scores, on_topic, budget=40.0) == 0.6  # 4 of the 10 on-topic sentences

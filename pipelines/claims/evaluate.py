@@ -99,8 +99,8 @@ CUT_RULE = ("per language, on the dev set: among the thresholds (each distinct s
 def choose_cut_in_budget(labels: list[bool], scores: list[float], on_topic: list[bool] | None = None,
                          budget: float = CANDIDATE_BUDGET_PER_100) -> float:
     """The cut by CUT_RULE. The ranking metrics only ever look at the top 2x|gold| candidates,
-    so the rule keeps about that many when the budget allows, and fewer only when the budget
-    says so; it never optimises a figure the ranking does not produce."""
+    so the rule keeps no more than that ranking needs, and fewer when the budget says so; it
+    never optimises a figure the ranking does not produce."""
     labels_arr, scores_arr = np.asarray(labels, dtype=bool), np.asarray(scores, dtype=float)
     topic = np.ones(len(labels_arr), dtype=bool) if on_topic is None or not any(on_topic) else np.asarray(on_topic, bool)
     best, best_key = float(scores_arr.max()) if len(scores_arr) else 0.5, None
