@@ -22,7 +22,8 @@ __all__ = ["load_model", "order_by_uncertainty", "ranker_uncertainty", "uncertai
 
 
 def ranker_uncertainty(ranker: ClaimRanker, claims: list[Claim]) -> np.ndarray:
-    """Minus the distance of each claim's score (with its context as neighbours) from the cut."""
+    """Minus the distance of each claim's score (with its context as neighbours) from the cut
+    of its language."""
     if not claims:
         return np.zeros(0)
     sentences, groups = [], []
@@ -37,7 +38,8 @@ def ranker_uncertainty(ranker: ClaimRanker, claims: list[Claim]) -> np.ndarray:
         window = [s for s in (claim.context_before, claim.text, claim.context_after) if s]
         by_text[number] = scores[position + window.index(claim.text)].score
         position += len(window)
-    return -np.abs(np.array([by_text[i] for i in range(len(claims))]) - ranker.cut)
+    cuts = np.array([ranker.cut_for(claim.language) for claim in claims])  # each claim's language's cut
+    return -np.abs(np.array([by_text[i] for i in range(len(claims))]) - cuts)
 
 
 def uncertainty(model, texts: list[str]) -> np.ndarray:

@@ -49,7 +49,7 @@ def main() -> int:
     args = parser.parse_args()
     if not CORPORA.is_dir():
         return exit_code_when_absent(CORPORA, "claim ranker benchmark")
-    from pipelines.claims.evaluate import choose_cut, per_language, scored_refs
+    from pipelines.claims.evaluate import choose_cuts, per_language, scored_refs
     from pipelines.claims.ranker import ClaimRanker
     from pipelines.claims.train import fit, load_training_data, _sentences, _jsonl
 
@@ -76,8 +76,9 @@ def main() -> int:
         for variant, variant_bundle in variants:
             ranker = ClaimRanker(variant_bundle)
             scored = scored_refs(ranker, dev, CORPORA) if dev else []
-            cut = choose_cut([r.target for r, _s in scored], [s for _r, s in scored]) if scored else bundle["cut"]
-            results[variant] = {"cut": round(cut, 4), "dev": per_language(scored, cut),
+            cuts, pooled = choose_cuts(scored) if scored else ({}, bundle["cut"])
+            results[variant] = {"cuts": {k: round(v, 4) for k, v in cuts.items()}, "cut": round(pooled, 4),
+                                "dev": per_language(scored, cuts or pooled),
                                 "sentences_per_s": round(speed(ranker, speed_sentences), 1),
                                 "prefilter_cut": round(variant_bundle["prefilter_cut"], 4)}
             log(json.dumps({variant: results[variant]}))

@@ -367,7 +367,9 @@ def claims_train(shared: Optional[Path] = typer.Option(None, "--shared", help="T
     for language, metrics in sorted((card["metrics"]["dev"] or {}).items()):
         console.print(Text(f"dev {language}: R-precision {metrics['r_precision']}, recall@2x|gold| "
                            f"{metrics['recall_at_2x_gold']}, {metrics['candidates_per_100']} candidates per 100 sentences"))
-    console.print(Text(f"cut {card['cut']} ({card['cut_chosen_on']}); {card['annotations']} annotator labels"))
+    cuts = ", ".join(f"{lang} {cut}" for lang, cut in sorted(card.get("cuts", {}).items()))
+    console.print(Text(f"cuts {cuts + ', ' if cuts else ''}other languages {card['cut']} ({card['cut_chosen_on']}); "
+                       f"{card['annotations']} annotator labels"))
     console.print(Text(f"wrote {result.model} and {result.card}"))
 
 

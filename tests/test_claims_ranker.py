@@ -104,7 +104,8 @@ def test_active_learning_orders_by_the_ranker(tmp_path, corpora):
                                                        "What a silly idea, right?"])]
     scores = np.array([ranker.score_sentences([c.text])[0].score for c in claims])  # each claim its own document
     uncertainty = ranker_uncertainty(ranker, claims)
-    assert np.allclose(uncertainty, -np.abs(scores - ranker.cut))  # nearest the cut first
+    cuts = np.array([ranker.cut_for(c.language) for c in claims])
+    assert np.allclose(uncertainty, -np.abs(scores - cuts))  # nearest its language's cut first
     ordered = order_by_uncertainty(claims, ranker)
     assert [c.claim_id for c in ordered] == [claims[i].claim_id for i in np.argsort(-uncertainty, kind="stable")]
 
@@ -130,7 +131,26 @@ def test_the_packaged_model_loads_offline_and_its_card_names_data_licences_and_c
     card = ranker_card(None)
     ranker = load_ranker(None)
     assert ranker.path == PACKAGED_MODEL and card["cut"] == ranker.cut
+    assert set(card["cuts"]) == {"en", "zh"} and card["cuts"] == ranker.cuts  # one cut per dev language
+    assert all(ranker.cut_for(lang) == cut for lang, cut in card["cuts"].items()) and ranker.cut_for("ko") == ranker.cut
     assert {"claimbuster", "clef2019", "clef2020"} <= set(card["licences"]) <= set(card["training_data"]["relevance"]) | \
         set(card["training_data"]["checkworthy"])
     assert card["metrics"]["dev"], "the cut is chosen on a dev set"
     assert card["cut_chosen_on"].startswith("dev set")
+
+
+def test_the_cut_keeps_the_candidates_the_ranking_is_judged_on_within_the_budget():
+    from pipelines.claims.evaluate import choose_cut_in_budget, ranking_metrics
+
+    # 20 sentences, 4 targets; scores rank 3 targets first, then a non-target, then the 4th target
+    scores = [0.9, 0.8, 0.7, 0.6, 0.5] + [0.4 - 0.01 * i for i in range(15)]
+    labels = [True, True, True, False, True] + [False] * 15
+    cut = choose_cut_in_budget(labels, scores)  # budget 40 per 100 = 8 sentences: 2x|gold| fits
+    assert cut == 0.5  # every target is in by then; a lower cut adds candidates that rank no better
+    assert ranking_metrics(labels, scores, cut)["recall_at_2x_gold"] == 1.0
+    tight = choose_cut_in_budget(labels, scores, budget=15.0)  # 3 candidates at most
+    assert tight == 0.7 and ranking_metrics(labels, scores, tight)["candidates"] == 3
+    # the budget counts on-topic documents only: 10 off-topic sentences do not widen it
+    on_topic = [True] * 10 + [False] * 10
+    # 0.5 would keep 5 of the 10 on-topic sentences; 0.6 adds a non-target only, so 0.7 ranks as well
+    assert choose_cut_in_budget(labels, scores, on_topic, budget=40.0) == 0.7

@@ -1,5 +1,7 @@
-"""Quality floors: the extraction F1 on the shared corpora and the LIAR test accuracy,
-recomputed with the benchmarks' own code, must not drop below bench/quality_floors.json.
+"""Quality floors: the extraction F1 on the shared corpora, the LIAR test accuracy and claim
+mining on the dev sets (R-precision and recall@2x|gold| per language, candidates per 100
+on-topic sentences under the budget), recomputed with the benchmarks' own code, must not drop
+below bench/quality_floors.json.
 
 The figures come from a fixed subset (documented in the JSON: "subset"), so the page counts
 are checked too. Without ../shared the figures cannot be computed: the tests skip locally
@@ -67,6 +69,25 @@ def test_extraction_f1_holds_its_floors(extraction):
 def test_liar_test_accuracy_holds_its_floors(liar):
     print(liar)
     problems = below_floor(liar, FLOORS["liar_test_accuracy"])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def claim_mining():
+    corpora = require_shared("corpora", "en-scs-texts").parent
+    require_shared("corpora", "cctv-xwlb")
+    by_language = _bench("claim_mining").pipeline_figures(corpora)
+    return {f"{lang} {key}": value for lang, figures in by_language.items() for key, value in figures.items()
+            if isinstance(value, (int, float))}
+
+
+def test_claim_mining_holds_its_floors_and_the_candidate_budget(claim_mining):
+    entry = FLOORS["claim_mining"]
+    print({name: claim_mining.get(name) for name in (*entry["floors"], *entry["ceilings"])})
+    problems = below_floor(claim_mining, entry["floors"])
+    problems += [f"{name}: {claim_mining.get(name)} is above its ceiling {c['ceiling']}"
+                 for name, c in entry["ceilings"].items()
+                 if claim_mining.get(name) is None or claim_mining[name] > c["ceiling"]]
     assert not problems, "\n".join(problems)
 
 

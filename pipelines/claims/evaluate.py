@@ -86,9 +86,58 @@ def choose_cut(labels: list[bool], scores: list[float]) -> float:
     return best
 
 
-def per_language(scored: list[tuple[SentenceRef, float]], cut: float) -> dict:
+# The issue's annotator budget: at most this many candidates per 100 sentences of a document
+# about the SCS.
+CANDIDATE_BUDGET_PER_100 = 40.0
+CUT_RULE = ("per language, on the dev set: among the thresholds (each distinct score) that keep at most "
+            f"{CANDIDATE_BUDGET_PER_100:g} candidates per 100 sentences of the on-topic dev documents (the issue's "
+            "annotator budget), the one with the highest recall within the top 2x|gold|, then the highest "
+            "R-precision, then the highest threshold (the fewest candidates that rank as well); the pooled cut, "
+            "the same rule over both languages, is the fallback for any other language")
+
+
+def choose_cut_in_budget(labels: list[bool], scores: list[float], on_topic: list[bool] | None = None,
+                         budget: float = CANDIDATE_BUDGET_PER_100) -> float:
+    """The cut by CUT_RULE. The ranking metrics only ever look at the top 2x|gold| candidates,
+    so the rule keeps no more than that ranking needs, and fewer when the budget says so; it
+    never optimises a figure the ranking does not produce."""
+    labels_arr, scores_arr = np.asarray(labels, dtype=bool), np.asarray(scores, dtype=float)
+    topic = np.ones(len(labels_arr), dtype=bool) if on_topic is None or not any(on_topic) else np.asarray(on_topic, bool)
+    best, best_key = float(scores_arr.max()) if len(scores_arr) else 0.5, None
+    for cut in np.unique(np.round(scores_arr, 4)):
+        if cut <= 0:
+            continue  # a zero score is "not scored" (the cascade's prefilter dropped it)
+        kept = scores_arr >= cut
+        if 100.0 * (kept & topic).sum() / topic.sum() > budget:
+            continue
+        m = ranking_metrics(labels, scores, float(cut))
+        key = (m["recall_at_2x_gold"] or 0.0, m["r_precision"] or 0.0, float(cut))
+        if best_key is None or key > best_key:
+            best, best_key = float(cut), key
+    return best
+
+
+def on_topic_documents(scored: list[tuple[SentenceRef, float]]) -> set[tuple[str, str]]:
+    """Documents with at least one sentence about the SCS (where the budget applies)."""
+    return {(ref.corpus, ref.doc_id) for ref, _s in scored if ref.scs}
+
+
+def choose_cuts(scored: list[tuple[SentenceRef, float]]) -> tuple[dict[str, float], float]:
+    """({language: cut}, pooled cut) by CUT_RULE on scored dev references."""
+    topic = on_topic_documents(scored)
+
+    def cut_of(rows):
+        return choose_cut_in_budget([r.target for r, _s in rows], [s for _r, s in rows],
+                                    [(r.corpus, r.doc_id) in topic for r, _s in rows])
+    languages = sorted({ref.lang[:2] for ref, _s in scored})
+    return {lang: cut_of([(r, s) for r, s in scored if r.lang[:2] == lang]) for lang in languages}, cut_of(scored)
+
+
+def per_language(scored: list[tuple[SentenceRef, float]], cut: float | dict[str, float]) -> dict:
+    """Metrics per language at one cut, or at each language's own cut ({language: cut})."""
     out = {}
     for language in sorted({ref.lang[:2] for ref, _s in scored}):
         rows = [(ref.target, score) for ref, score in scored if ref.lang[:2] == language]
-        out[language] = ranking_metrics([t for t, _s in rows], [s for _t, s in rows], cut)
+        language_cut = cut.get(language, min(cut.values())) if isinstance(cut, dict) else cut
+        out[language] = ranking_metrics([t for t, _s in rows], [s for _t, s in rows], language_cut)
     return out

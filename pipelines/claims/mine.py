@@ -269,23 +269,25 @@ def context_after(sentence: str, limit: int = MAX_CONTEXT_CHARS) -> str:
 def mine_text(text: str, cues: CueLexicon, language: str | None = None, min_score: float | None = None,
               ranker: ClaimRanker | None = None, explain: bool = False) -> list[Candidate]:
     """Candidate claims of one text: its sentences whose learned score reaches the cut
-    (min_score; by default the one chosen on the dev set and stored with the model). Every
+    (min_score; by default the cut of the sentence's language, chosen on that language's dev set and stored with the model). Every
     sentence is scored with its neighbours and its document as context, so a sentence that
     refers back ("the scheme", "该名单") counts in a text about the SCS; sentences in a
     language other than English and Chinese are never candidates."""
     ranker = ranker or load_ranker()
-    cut = ranker.cut if min_score is None else min_score
+    lowest_cut = min([ranker.cut, *ranker.cuts.values()]) if min_score is None else min_score
     language = language or detect_language(text)
     spans = split_sentences(text, language)
     sentences = [text[a:b] for a, b in spans]
     scores = claim_scores(sentences, ranker)
     out = []
     for i, ((start, end), sentence, score) in enumerate(zip(spans, sentences, scores)):
-        if score.score < cut or not score.score or len(sentence) > MAX_CANDIDATE_CHARS:
-            continue
+        if score.score < lowest_cut or not score.score or len(sentence) > MAX_CANDIDATE_CHARS:
+            continue  # below every cut: no need to find its language
         lang = sentence_language(sentence, language)
         if language_skip_reason(lang):  # trained on English and Chinese only
             continue
+        if score.score < (ranker.cut_for(lang) if min_score is None else min_score):
+            continue  # each language has its own cut, chosen on its dev set
         before = context_before(sentences[i - 1]) if i > 0 else ""
         after = context_after(sentences[i + 1]) if i + 1 < len(spans) else ""
         reasons = ranker.reasons(sentence, score.prefilter, score.relevance, score.checkworthy) if explain else {}
@@ -367,9 +369,13 @@ class ClaimsStep(RecordStep):
         self._retriever = self._retriever or EvidenceRetriever(load_facts())
         self._ranker = self._ranker or load_ranker(self.data.root)
         super().run(ctx)
-        cut = self._ranker.cut if self.min_score is None else self.min_score
+        if self.min_score is not None:
+            cuts = f"cut {self.min_score:.3f}"
+        else:
+            cuts = "cuts " + ", ".join(f"{lang} {cut:.3f}" for lang, cut in sorted(self._ranker.cuts.items()))
+            cuts += f"{', ' if self._ranker.cuts else ''}other {self._ranker.cut:.3f}"
         ctx.note(f"{ctx.summary.records_out} candidate claims from {self.mined_from} articles "
-                 f"(ranker {self.model_path()}, cut {cut:.3f})")
+                 f"(ranker {self.model_path()}, {cuts})")
 
     def process(self, batch: list[Article]) -> Iterator[Claim | Drop]:
         for article in batch:

@@ -157,8 +157,13 @@ class ClaimRanker:
         self.path = path
         self.hasher = bundle["hasher"]
         self.tfidf = bundle["tfidf"]
-        self.cut = float(bundle["cut"])
+        self.cut = float(bundle["cut"])  # the pooled cut: the fallback for a language without its own
+        self.cuts = {lang: float(cut) for lang, cut in bundle.get("cuts", {}).items()}  # {"en": …, "zh": …}
         self.prefilter_cut = float(bundle.get("prefilter_cut", 0.0))
+
+    def cut_for(self, language: str | None) -> float:
+        """The cut of a sentence's language (chosen on that language's dev set), else the pooled one."""
+        return self.cuts.get((language or "")[:2], self.cut)
 
     @property
     def relevance_kind(self) -> str:

