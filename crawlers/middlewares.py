@@ -1,8 +1,11 @@
 """Downloader middlewares: route demo hosts through the local demo server, obey robots.txt
 (Scrapy's middleware, with its refusals told apart by type), and write every response to
-the WARC archive before anything else sees it (a local write error stops the crawl)."""
+the WARC archive before anything else sees it (a local write error stops the crawl); and the
+crawl's log formatter."""
 
 from __future__ import annotations
+
+import logging
 
 from scrapy.downloadermiddlewares.robotstxt import (
     RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
@@ -10,6 +13,7 @@ from scrapy.downloadermiddlewares.robotstxt import (
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.http.response import Response
+from scrapy.logformatter import LogFormatter
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro
 
@@ -180,3 +184,23 @@ def _headers(headers) -> list[tuple[str, str]]:
         for key, values in headers.items()
         for value in values
     ]
+
+
+class CrawlLogFormatter(LogFormatter):
+    """Scrapy's log messages, except that "Crawled (200) <GET ...>" (DEBUG) is not built when the
+    log level drops it: Scrapy filters by level in its log handler, not in its loggers, so at
+    LOG_LEVEL INFO every response still built the message and a LogRecord for nothing."""
+
+    def __init__(self, log_crawled: bool = True):
+        super().__init__()
+        self.log_crawled = log_crawled
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        level = crawler.settings.get("LOG_LEVEL")
+        level = logging.getLevelName(level) if isinstance(level, str) else level
+        return cls(log_crawled=not isinstance(level, int) or level <= logging.DEBUG)
+
+    def crawled(self, request, response, spider):
+        # None: Scrapy's documented way for a LogFormatter method to log nothing
+        return super().crawled(request, response, spider) if self.log_crawled else None

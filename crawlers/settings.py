@@ -39,6 +39,12 @@ REDIRECT_ENABLED = True
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy (>= 2.19) otherwise starts a local HTTP server that runs Python code sent to it, and
+# writes its token to a file under the user's profile: no crawl of ours needs that. (Its class
+# is still imported, aiohttp with it: Scrapy loads every listed component to normalise names.)
+REMOTE_CONTROL_ENABLED = False
+# Scrapy's messages, but no "Crawled (200)" message built per response when the level drops it
+LOG_FORMATTER = "crawlers.middlewares.CrawlLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 

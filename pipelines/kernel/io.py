@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pyarrow as pa
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from pipelines import __version__
@@ -197,10 +198,33 @@ def write_records(path: Path, records: Iterable, record_type: type) -> int:
     """Write records as Parquet with the type's explicit schema, atomically."""
     schema = SCHEMAS[record_type]
     rows = [to_row(r) for r in records]
-    table = pa.Table.from_pylist(rows, schema=schema)
+    table = _flat_table(rows, schema) if rows and _is_flat(schema) else pa.Table.from_pylist(rows, schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return len(rows)
+
+
+def _is_flat(schema: pa.Schema) -> bool:
+    """Only strings, integers and booleans: values JSON carries exactly."""
+    return all(pa.types.is_string(f.type) or pa.types.is_integer(f.type) or pa.types.is_boolean(f.type)
+               for f in schema)
+
+
+def _flat_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """The rows as a table, through pyarrow's JSON reader with the explicit schema.
+
+    Why not Table.from_pylist: converting any Python list (pa.array too) makes pyarrow import
+    pandas to check for pandas objects, ~0.3 s of CPU; a crawl needs nothing else from it at
+    its end (the manifest). Same table (tests/test_records.py), and an int out of range is an
+    ArrowInvalid here too."""
+    lines = [json.dumps(row, ensure_ascii=False).encode("utf-8") for row in rows]
+    blob = b"\n".join(lines)
+    table = pa_json.read_json(
+        pa.BufferReader(blob),
+        read_options=pa_json.ReadOptions(use_threads=False, block_size=max(1 << 20, max(map(len, lines)) + 1)),
+        parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error"),
+    )
+    return table.select(schema.names)
 
 
 def _parquet_file(path: Path) -> pq.ParquetFile:
