@@ -50,9 +50,9 @@ def test_a_pull_without_train_claims_stops_in_one_line_then_builds_with_the_demo
     # `make build` imports the demo export: the pull's labels stay beside it, and the summary says so
     imported = run_cli("annotate", "import", DEMO_EXPORT, data_dir=data.root)
     summary = " ".join((imported.stdout + imported.stderr).split())
-    assert "demo_export.json (imported) 1021" in summary and "ls-" in summary and "(pulled) 6" in summary, summary
+    assert "demo_export.json (imported) 616" in summary and "ls-" in summary and "(pulled) 6" in summary, summary
     table = read_records(data.table("annotations"), Annotation)
-    assert sum(a.annotation_id.startswith("export-") for a in table) == 1021
+    assert sum(a.annotation_id.startswith("export-") for a in table) == 616
     assert sum(a.annotation_id.startswith("ls-") for a in table) == 6
     built = run_cli("release", "build", "--out", out, data_dir=data.root)
     assert "claims by split: train=" in " ".join((built.stdout + built.stderr).split())

@@ -9,13 +9,14 @@ import pytest
 from conftest import REPO, run_cli
 
 DEMO_EXPORT = REPO / "demo" / "annotations" / "demo_export.json"
-# Test-split macro F1 of the demo build's baselines, measured at commit 3efea54 (the same in
-# every build: the demo data and seeds are fixed), floors 0.01 below:
-#   checkworthy  logreg 0.6561  svm 0.6561  (majority 0.4393)
-#   verdict      logreg 0.4982  svm 0.4405  (majority 0.0867)
-#   distortion   logreg 0.6989  svm 0.6816  (majority 0.1846)
-DEMO_MACRO_F1_FLOORS = {"checkworthy": {"logreg": 0.6461, "svm": 0.6461}, "verdict": {"logreg": 0.4882, "svm": 0.4305},
-                        "distortion": {"logreg": 0.6889, "svm": 0.6716}}
+# Test-split macro F1 of the demo build's baselines, measured after the learned claim miner
+# (issue 11) changed which demo claims are mined and labelled (the same in every build: the
+# demo data and seeds are fixed), floors 0.01 below:
+#   checkworthy  logreg 0.5451  svm 0.5451  (majority 0.4464)
+#   verdict      logreg 0.4206  svm 0.3893  (majority 0.0667)
+#   distortion   logreg 0.7389  svm 0.6667  (majority 0.1616)
+DEMO_MACRO_F1_FLOORS = {"checkworthy": {"logreg": 0.5351, "svm": 0.5351}, "verdict": {"logreg": 0.4106, "svm": 0.3793},
+                        "distortion": {"logreg": 0.7289, "svm": 0.6567}}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_release_loads_in_a_fresh_process(built):
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(out["claims"]) == {"train", "validation", "test", "ood_test"}
-    assert sum(out["claims"].values()) >= 400
+    assert sum(out["claims"].values()) >= 330
     assert out["claims"]["train"] > out["claims"]["test"] > 0
     assert out["facts"]["train"] >= 40
     assert out["verdict_names"] == ["accurate", "exaggerated", "misleading", "false", "unverifiable"]
