@@ -326,3 +326,19 @@ def test_a_long_quotation_of_several_sentences_is_split_at_its_stops():
     assert sentences(text) == [f'The report says: "{first}', f'{second}"', "(Example)"]
     short = 'He said: "The list is public. Anyone can search it." Then he left.'
     assert sentences(short) == ['He said: "The list is public. Anyone can search it."', "Then he left."]
+
+
+def test_pysbd_patterns_stay_compiled_after_numpy_f2py_shrinks_the_re_cache():
+    """numpy < 2.4.5 sets re's pattern cache to 50 when numpy.f2py is imported (scikit-learn's
+    scipy import does it); pysbd's few hundred patterns an article would then be recompiled
+    on every line. English segmentation sets the cache back to hold them."""
+    import re
+
+    import numpy.f2py  # noqa: F401  (the import that shrinks the cache on this numpy)
+
+    from pipelines.claims import segment as segment_module
+
+    re._MAXCACHE = 50  # as numpy.f2py.crackfortran leaves it, whichever numpy is installed
+    spans = segment_module.split_sentences("Dr. Li was listed in 2016. He could not fly.", "en")
+    assert len(spans) == 2
+    assert re._MAXCACHE >= segment_module.PYSBD_RE_CACHE

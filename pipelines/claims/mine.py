@@ -56,6 +56,9 @@ def claim_scores(sentences: list[str], ranker: ClaimRanker) -> list[SentenceScor
 
 # --- Cues ------------------------------------------------------------------------------
 
+# Chinese characters, CJK punctuation (《》「」) and full-width forms: every Chinese cue term
+# holds one of them, so a text without any cannot match a Chinese term
+_CJK_OR_FULLWIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "＂": '"', "＇": "'"})
 
 
@@ -71,7 +74,10 @@ class CueLexicon:
         lexicon is written with ASCII apostrophes); the span text is the original's."""
         folded = text.translate(_QUOTE_FOLD)  # one character for one: offsets are unchanged
         spans = []
+        has_chinese = _CJK_OR_FULLWIDTH.search(text) is not None
         for pattern, label, lang in self.patterns:
+            if lang == "zh" and not has_chinese:
+                continue  # a Chinese term cannot occur in a text without Chinese characters
             matches = zh_word_match(pattern, folded) if lang == "zh" else pattern.finditer(folded)
             for m in matches:
                 if m.end() > m.start():
@@ -110,20 +116,30 @@ class CueFileModel(ConfigModel):
     cues: CuesModel
 
 
-def _term_pattern(term: str, lang: str) -> re.Pattern:
-    term = term.translate(_QUOTE_FOLD)
-    if lang == "en":
-        return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.I)
-    return zh_term_pattern(term)
+def _english_terms_pattern(terms: list[str]) -> re.Pattern:
+    """A label's English terms as one alternation, longest first: at each position the
+    longest term wins, as the overlap rule of `CueLexicon.find` would pick it from separate
+    patterns, and a sentence is scanned once per label instead of once per term."""
+    folded = sorted({t.translate(_QUOTE_FOLD) for t in terms}, key=lambda t: (-len(t), t))
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in folded) + r")(?!\w)", re.I)
+
+
+def _label_patterns(label: str, terms_by_lang: CueTerms) -> list[tuple[re.Pattern, str, str | None]]:
+    patterns = []
+    for lang, terms in terms_by_lang.items():
+        if lang == "en" and terms:
+            patterns.append((_english_terms_pattern(list(terms)), label, lang))
+        elif lang == "zh":
+            # one pattern a term: a match must sit on jieba's word boundaries, and a longer
+            # term failing that check must not hide a shorter one at the same place
+            patterns += [(zh_term_pattern(term.translate(_QUOTE_FOLD)), label, lang) for term in terms]
+    return patterns
 
 
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_FILE) -> CueLexicon:
     cues = load_config(path, CueFileModel).cues
-    patterns = [(_term_pattern(term, lang), label, lang)
-                for label in CUE_LABELS
-                for lang, terms in getattr(cues, label).items()
-                for term in terms]
+    patterns = [pattern for label in CUE_LABELS for pattern in _label_patterns(label, getattr(cues, label))]
     patterns += [(re.compile(item.pattern.pattern, re.I), item.label, item.lang) for item in cues.regex_patterns]
     return CueLexicon(tuple(patterns))
 

@@ -415,6 +415,23 @@ def _skip_dateline(text: str, span: Span) -> Span:
 _PYSBD_MAX_CHARS = 20_000  # pysbd's regexes grow slow on a giant paragraph: those take the splitter above
 
 
+# pysbd builds its abbreviation regexes from strings as it goes, about 300 distinct patterns
+# for an ordinary article and 1,100 over the 13 en-scs-texts documents, and leaves them to the
+# re module's cache of compiled patterns. numpy before 2.4.5 shrinks that cache to 50 when
+# numpy.f2py is imported (numpy gh-31104, fixed by PR #31105), and scipy's array-API shim
+# imports it whenever scikit-learn loads; with 50 (or the default 512) every pattern is
+# dropped before it is asked for again and recompiled, which was 60% of English mining time.
+# numpy cannot move past 2.2 here (label-studio-sdk 2.1 pins opencv 4.12, which pins
+# numpy < 2.3), so the cache is set back to a size that holds pysbd's patterns.
+PYSBD_RE_CACHE = 4096
+
+
+def _hold_pysbd_patterns() -> None:
+    """Called before each pysbd call: numpy.f2py may be imported at any time after the first."""
+    if getattr(re, "_MAXCACHE", PYSBD_RE_CACHE) < PYSBD_RE_CACHE:
+        re._MAXCACHE = PYSBD_RE_CACHE
+
+
 @lru_cache(maxsize=1)
 def _pysbd():
     import pysbd
@@ -435,6 +452,7 @@ def _split_english(text: str, paragraphs: list[Span]) -> list[list[Span]]:
         origins.append(offset)
         offset += b - a + len(_SEPARATOR)
     pieces, cursor = [], 0
+    _hold_pysbd_patterns()
     for piece in _pysbd().segment(joined) if joined else []:
         stripped = piece.strip()
         found = joined.find(stripped, cursor) if stripped else -1
