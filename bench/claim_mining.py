@@ -64,12 +64,16 @@ MIN_TIMED_SECONDS = 1.0
 
 # --- The worker: runs inside the miner's own checkout (stdlib + that checkout's pipelines) ----
 
+def _pinned() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def _single_core() -> None:
     """One core, one BLAS thread: the speed target is per core."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    _pinned()
 
 
 def _mine_call():
@@ -165,11 +169,6 @@ IMPORT_OPTIONS = {
     "cctv-xwlb": ["--text-field", "text", "--id-field", "story_id", "--outlet", "CCTV 新闻联播", "--camp", "chinese_state"],
     "en-scs-texts": ["--id-field", "doc_id", "--date-field", "year", "--outlet", "en-scs-texts", "--camp", "western"],
 }
-
-
-def _pinned() -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
 def _framecheck(data: Path, *args: str) -> float:

@@ -355,7 +355,7 @@ def claims_train(shared: Optional[Path] = typer.Option(None, "--shared", help="T
                  checkworthy: str = typer.Option("hash", help="Check-worthiness features: hash | use.")):
     """Fit the claim ranker from the shared corpora, the train references and the annotators'
     check-worthiness labels; choose its cut on the dev set; save it with its model card."""
-    from pipelines.claims import PACKAGED_MODEL, data_model_path, shared_corpora, train_ranker
+    from pipelines.claims import PACKAGED_MODEL, cuts_text, data_model_path, shared_corpora, train_ranker
 
     for name, kind in (("--relevance", relevance), ("--checkworthy", checkworthy)):
         if kind not in ("hash", "use"):
@@ -367,9 +367,8 @@ def claims_train(shared: Optional[Path] = typer.Option(None, "--shared", help="T
     for language, metrics in sorted((card["metrics"]["dev"] or {}).items()):
         console.print(Text(f"dev {language}: R-precision {metrics['r_precision']}, recall@2x|gold| "
                            f"{metrics['recall_at_2x_gold']}, {metrics['candidates_per_100']} candidates per 100 sentences"))
-    cuts = ", ".join(f"{lang} {cut}" for lang, cut in sorted(card.get("cuts", {}).items()))
-    console.print(Text(f"cuts {cuts + ', ' if cuts else ''}other languages {card['cut']} ({card['cut_chosen_on']}); "
-                       f"{card['annotations']} annotator labels"))
+    cuts = cuts_text(card.get("cuts") or {}, card["cut"])
+    console.print(Text(f"cuts {cuts} ({card['cut_chosen_on']}); {card['annotations']} annotator labels"))
     console.print(Text(f"wrote {result.model} and {result.card}"))
 
 

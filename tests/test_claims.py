@@ -3,8 +3,6 @@ the SCS from the sentence, its neighbours and its document, times check-worthine
 spans, evidence candidates and the mined records. The ranker is the packaged one; its
 quality is measured on real held-apart text by bench/claim_ranker.py, not here."""
 
-import re
-
 import pytest
 
 from pipelines.claims.mine import (
@@ -17,7 +15,7 @@ from pipelines.claims.mine import (
 from pipelines.claims.ranker import load_ranker
 from pipelines.kernel.facts import load_facts
 from pipelines.kernel.records import Article, claim_id_for
-from pipelines.kernel.text import normalized_text_hash
+from pipelines.kernel.text import detect_language, normalized_text_hash
 
 CUES = load_cues()
 RANKER = load_ranker()
@@ -40,10 +38,6 @@ OFF_TOPIC = [
 ]
 
 
-def _language(sentence: str) -> str:
-    return "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
-
-
 def _alone(sentence: str):
     return RANKER.score_sentences([sentence])[0]
 
@@ -51,11 +45,11 @@ def _alone(sentence: str):
 def test_factual_claims_about_the_scs_pass_the_cut_and_off_topic_text_does_not():
     # hand-written sentences, each against its language's cut: a learned score may put one of
     # them just under it, but never under an off-topic sentence
-    passed = [s for s in FACTUAL if _alone(s).score >= RANKER.cut_for(_language(s))]
+    passed = [s for s in FACTUAL if _alone(s).score >= RANKER.cut_for(detect_language(s))]
     assert len(passed) >= len(FACTUAL) - 1, [(s, _alone(s)) for s in FACTUAL]
     assert min(_alone(s).score for s in FACTUAL) > max(_alone(s).score for s in OFF_TOPIC)
     for sentence in OFF_TOPIC:
-        assert _alone(sentence).score < RANKER.cut_for(_language(sentence)), (sentence, _alone(sentence))
+        assert _alone(sentence).score < RANKER.cut_for(detect_language(sentence)), (sentence, _alone(sentence))
 
 
 def test_checkworthiness_is_higher_for_facts_than_for_opinion_questions_and_appeals():

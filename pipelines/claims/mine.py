@@ -385,11 +385,7 @@ class ClaimsStep(RecordStep):
         self._retriever = self._retriever or EvidenceRetriever(load_facts())
         self._ranker = self._ranker or load_ranker(self.data.root)
         super().run(ctx)
-        if self.min_score is not None:
-            cuts = f"cut {self.min_score:.3f}"
-        else:
-            cuts = "cuts " + ", ".join(f"{lang} {cut:.3f}" for lang, cut in sorted(self._ranker.cuts.items()))
-            cuts += f"{', ' if self._ranker.cuts else ''}other {self._ranker.cut:.3f}"
+        cuts = f"cut {self.min_score:.3f}" if self.min_score is not None else f"cuts {self._ranker.describe_cuts()}"
         ctx.note(f"{ctx.summary.records_out} candidate claims from {self.mined_from} articles "
                  f"(ranker {self.model_path()}, {cuts})")
 

@@ -141,6 +141,13 @@ _DATE = re.compile(r"(19|20)\d\d|\d+月|\d+日|(?<![a-z])(january|february|march
                    r"october|november|december)(?![a-z])", re.I)
 
 
+def cuts_text(cuts: dict[str, float], pooled: float) -> str:
+    """'en 0.3999, zh 0.2536, other languages 0.2276', or the one cut of a model (or card)
+    written before per-language cuts."""
+    parts = [f"{lang} {round(float(cut), 4)}" for lang, cut in sorted(cuts.items())]
+    return ", ".join(parts + [f"{'other languages ' if parts else ''}{round(float(pooled), 4)}"])
+
+
 @dataclass(frozen=True)
 class SentenceScore:
     score: float  # the one score: P(checkable claim about the SCS) = relevance × check-worthiness
@@ -164,6 +171,9 @@ class ClaimRanker:
     def cut_for(self, language: str | None) -> float:
         """The cut of a sentence's language (chosen on that language's dev set), else the pooled one."""
         return self.cuts.get((language or "")[:2], self.cut)
+
+    def describe_cuts(self) -> str:
+        return cuts_text(self.cuts, self.cut)
 
     @property
     def relevance_kind(self) -> str:

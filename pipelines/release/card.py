@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pipelines.claims import cuts_text
 from pipelines.kernel.label_schema import LabelSchema
 from pipelines.release.tables import (
     SPLITS,
@@ -22,12 +23,6 @@ DEMO_WARNING = (
 )
 
 GUIDELINES = "annotation/GUIDELINES.md"
-
-
-def _cuts(card: dict) -> str:
-    """'en 0.41, zh 0.2, other languages 0.38' (a card written before per-language cuts has one cut)."""
-    parts = [f"{lang} {cut}" for lang, cut in sorted((card.get("cuts") or {}).items())]
-    return ", ".join(parts + [f"{'other languages ' if parts else ''}{card['cut']}"])
 
 
 def demo_notice(folder) -> str | None:
@@ -209,7 +204,7 @@ def _ranker_section(card: dict | None) -> list[str]:
         f"`checkworthiness` is the ranker's score, the probability that a sentence is a checkable claim about the SCS "
         f"(relevance to the SCS x check-worthiness; features: relevance {card['features']['relevance']}, "
         f"check-worthiness {card['features']['checkworthy']}); sentences scoring at least the cut of their language "
-        f"({_cuts(card)}; {card['cut_chosen_on']}) became candidates. Model: `{card['model']}`. Trained on:",
+        f"({cuts_text(card.get('cuts') or {}, card['cut'])}; {card['cut_chosen_on']}) became candidates. Model: `{card['model']}`. Trained on:",
         _table(["part", "source", "positive", "negative"], rows),
         "Licences of the training data: " + "; ".join(f"{k}: {v}" for k, v in sorted(card.get("licences", {}).items())) + ".",
     ]
